@@ -1,0 +1,5 @@
+"""icrms: Integrated Customs Risk Management System."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,25 @@
+"""The ``icrms`` command line: one root and a group per domain."""
+
+from __future__ import annotations
+
+import typer
+
+from icrms.cli import demo, generate, ingest, warehouse
+from icrms.core.logging import configure
+from icrms.settings import get_settings
+
+app = typer.Typer(
+    help="icrms: Integrated Customs Risk Management System.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.ingest)
+app.command("generate")(generate.generate)
+app.command("demo")(demo.demo)
+app.add_typer(warehouse.app, name="warehouse")
+
+
+def main() -> None:
+    """Entry point of the ``icrms`` console script."""
+    configure(get_settings().log_level)
+    app()

@@ -1,0 +1,91 @@
+"""What every command shares: settings, opening the store and warehouse, output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from icrms.core.db import Store
+from icrms.errors import IcrmsError
+from icrms.settings import Settings, get_settings
+from icrms.warehouse.base import Warehouse, open_warehouse
+
+console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
+
+
+def settings() -> Settings:
+    """The settings, with the workspace folder created."""
+    current = get_settings()
+    current.ensure_home()
+    return current
+
+
+def warehouse(current: Settings | None = None) -> Warehouse:
+    """Open the configured warehouse."""
+    current = current or settings()
+    return (
+        open_warehouse(
+            current.warehouse.type, current.warehouse_path, master=current.warehouse.spark_master
+        )
+        if current.warehouse.type == "spark"
+        else open_warehouse("duckdb", current.warehouse_path)
+    )
+
+
+def store(current: Settings | None = None) -> Store:
+    """Open the operational store, migrated to the newest schema."""
+    return Store((current or settings()).store_url)
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """Print JSON on stdout for scripts, or the human rendering."""
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
+    else:
+        human()
+
+
+def handle_errors(func: F) -> F:
+    """Turn IcrmsError into a one-line message and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except IcrmsError as exc:
+            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            raise typer.Exit(2) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int | None, enabled: bool = True
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; yields a callback taking the number of units just done."""
+    if not enabled:
+        yield lambda _n: None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)

@@ -1,0 +1,50 @@
+"""The icrms error tree: each error knows its HTTP status and names what it is about."""
+
+from __future__ import annotations
+
+
+class IcrmsError(Exception):
+    """Base of every error icrms raises on purpose."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(IcrmsError):
+    """Input that breaks a rule; the message names the field and the value."""
+
+    status_code = 422
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        super().__init__(f"{field}={value!r}: {reason}")
+        self.field = field
+        self.value = value
+        self.reason = reason
+
+
+class NotFoundError(IcrmsError):
+    """A referenced object does not exist."""
+
+    status_code = 404
+
+
+class ConflictError(IcrmsError):
+    """The request conflicts with what is stored."""
+
+    status_code = 409
+
+
+class ConfigurationError(IcrmsError):
+    """Settings or environment do not allow the operation."""
+
+    status_code = 500
+
+
+class MissingExtraError(ConfigurationError):
+    """An optional backend is not installed."""
+
+    def __init__(self, what: str, extra: str) -> None:
+        super().__init__(f"{what} needs the '{extra}' extra: pip install 'icrms[{extra}]'")

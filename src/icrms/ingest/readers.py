@@ -1,0 +1,248 @@
+"""Read CSV, JSON lines and Parquet files as batches of raw rows, each with its row number.
+
+Row numbers are what a person finds in the file: the line number for CSV and JSON lines (the
+header is line 1 of a CSV), the 1-based row index for Parquet. CSV is read with Arrow's
+streaming reader; when a row has the wrong number of columns Arrow cannot say where it was, so
+the rest of the file is read again from that point with Python's csv module, which can.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from icrms.errors import IcrmsError
+
+ROW = "_row"
+
+
+class FileFormatError(IcrmsError):
+    """The file as a whole cannot be read (unknown type, missing columns, bad header)."""
+
+    status_code = 422
+
+
+@dataclass
+class ShapeError:
+    """A row that could not be split into the file's columns."""
+
+    row: int
+    text: str
+    reason: str
+
+
+@dataclass
+class RawBatch:
+    """Raw rows (all columns as read, plus ``_row``) and the rows that could not be read."""
+
+    rows: pa.Table
+    shape_errors: list[ShapeError] = field(default_factory=list)
+
+    @property
+    def rows_in(self) -> int:
+        """Rows of the file this batch accounts for."""
+        return self.rows.num_rows + len(self.shape_errors)
+
+
+Progress = Callable[[int], None]
+
+
+def file_kind(path: Path) -> str:
+    """'csv', 'jsonl' or 'parquet' from the file name."""
+    name = path.name.lower()
+    for suffix, kind in (
+        (".csv", "csv"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".parquet", "parquet"),
+    ):
+        if name.endswith(suffix):
+            return kind
+    raise FileFormatError(f"file {path}: unknown type; expected .csv, .jsonl or .parquet")
+
+
+def read_columns(path: Path) -> list[str]:
+    """Column names of a file (CSV header, Parquet schema, first JSON object's keys)."""
+    kind = file_kind(path)
+    if kind == "parquet":
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise FileFormatError(f"file {path}: empty, no header")
+    if kind == "csv":
+        return next(csv.reader([first]))
+    try:
+        return list(json.loads(first))
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise FileFormatError(f"file {path}: line 1 is not a JSON object ({exc})") from exc
+
+
+def estimate_rows(path: Path) -> int:
+    """Rows in a file: exact for Parquet, estimated from the first MiB for text files."""
+    if file_kind(path) == "parquet":
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    lines = max(head.count(b"\n"), 1)
+    return max(int(path.stat().st_size * lines / max(len(head), 1)) - 1, 1)
+
+
+def iter_batches(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+    """Batches of about ``batch_rows`` raw rows, in file order."""
+    kind = file_kind(path)
+    if kind == "parquet":
+        yield from _parquet(path, batch_rows)
+    elif kind == "jsonl":
+        yield from _jsonl(path, batch_rows)
+    else:
+        yield from _csv(path, batch_rows)
+
+
+def _with_rows(table: pa.Table, first_row: int) -> pa.Table:
+    numbers = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
+    return table.append_column(ROW, numbers)
+
+
+def _parquet(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+    source = pq.ParquetFile(path)
+    seen = 0
+    for record_batch in source.iter_batches(batch_size=batch_rows):
+        table = _with_rows(pa.Table.from_batches([record_batch]), seen + 1)
+        seen += record_batch.num_rows
+        yield RawBatch(table)
+
+
+def _jsonl(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+    columns = read_columns(path)
+    records: list[dict[str, object]] = []
+    numbers: list[int] = []
+    errors: list[ShapeError] = []
+    with path.open("rb") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("not a JSON object")
+                records.append({c: None if obj.get(c) is None else str(obj[c]) for c in columns})
+                numbers.append(line_no)
+            except ValueError as exc:
+                errors.append(
+                    ShapeError(
+                        line_no, line.decode("utf-8", "replace").strip(), f"invalid JSON: {exc}"
+                    )
+                )
+            if len(records) + len(errors) >= batch_rows:
+                yield _json_batch(records, numbers, columns, errors)
+                records, numbers, errors = [], [], []
+    if records or errors:
+        yield _json_batch(records, numbers, columns, errors)
+
+
+def _json_batch(records, numbers, columns, errors) -> RawBatch:  # type: ignore[no-untyped-def]
+    schema = pa.schema([pa.field(c, pa.string()) for c in columns])
+    table = pa.Table.from_pylist(records, schema=schema).append_column(
+        ROW, pa.array(numbers, pa.int64())
+    )
+    return RawBatch(table, list(errors))
+
+
+def _csv(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+    columns = read_columns(path)
+    bad_rows: list[str] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row.text)
+        return "skip"
+
+    source = pa.OSFile(str(path))
+    reader = pacsv.open_csv(
+        source,
+        read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in columns}, strings_can_be_null=False
+        ),
+    )
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    done_rows = 0  # data rows yielded so far; line number = done_rows + 2 for the next one
+    for record_batch in reader:
+        if bad_rows or _spans_lines(
+            record_batch
+        ):  # line numbers unknown from here: re-read exactly
+            yield from _csv_exact(path, columns, skip=done_rows, batch_rows=batch_rows)
+            return
+        pending.append(record_batch)
+        pending_rows += record_batch.num_rows
+        if pending_rows >= batch_rows:
+            table = _with_rows(pa.Table.from_batches(pending), done_rows + 2)
+            done_rows += pending_rows
+            pending, pending_rows = [], 0
+            yield RawBatch(table)
+    if bad_rows:
+        yield from _csv_exact(path, columns, skip=done_rows, batch_rows=batch_rows)
+        return
+    if pending:
+        yield RawBatch(_with_rows(pa.Table.from_batches(pending), done_rows + 2))
+
+
+def _spans_lines(batch: pa.RecordBatch) -> bool:
+    """Whether a value holds a line break (then records and lines no longer match)."""
+    return any(pc.any(pc.match_substring(column, "\n")).as_py() for column in batch.columns)
+
+
+def _csv_exact(path: Path, columns: list[str], *, skip: int, batch_rows: int) -> Iterator[RawBatch]:
+    """Python's csv reader from data row ``skip`` on: slower, but knows each row's line."""
+    width = len(columns)
+    schema = pa.schema([pa.field(c, pa.string()) for c in columns])
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        errors: list[ShapeError] = []
+        seen = 0
+        line = reader.line_num
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            seen += 1
+            if seen <= skip:
+                continue
+            if not record:
+                record = [""] * width
+            if len(record) != width:
+                text = ",".join(record)
+                errors.append(
+                    ShapeError(start, text, f"has {len(record)} columns, the header has {width}")
+                )
+            else:
+                rows.append(record)
+                numbers.append(start)
+            if len(rows) + len(errors) >= batch_rows:
+                yield _exact_batch(rows, numbers, errors, schema)
+                rows, numbers, errors = [], [], []
+        if rows or errors:
+            yield _exact_batch(rows, numbers, errors, schema)
+
+
+def _exact_batch(rows, numbers, errors, schema) -> RawBatch:  # type: ignore[no-untyped-def]
+    arrays = (
+        [pa.array(col, pa.string()) for col in zip(*rows, strict=True)]
+        if rows
+        else [pa.array([], pa.string()) for _ in schema]
+    )
+    table = pa.Table.from_arrays(arrays, schema=schema).append_column(
+        ROW, pa.array(numbers, pa.int64())
+    )
+    return RawBatch(table, list(errors))

@@ -1,0 +1,230 @@
+"""Validate a batch of raw rows in DuckDB: typed warehouse rows out, every bad row quarantined.
+
+Each check is SQL that is TRUE when a row breaks a rule; its quarantine record names the field
+as the source file calls it, the value and the reason. A row may break several rules: each is
+recorded, and the row counts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from icrms.declarations import codes
+from icrms.declarations.fields import (
+    CONTROL_COLUMNS,
+    IRREGULARITY_TYPES,
+    NATIVE_COLUMNS,
+    NATIVE_FIELDS,
+    OUTCOMES,
+    REQUIRED_COLUMNS,
+    SELECTIONS,
+)
+from icrms.declarations.parsers.base import Adapter
+from icrms.ingest.readers import ROW
+
+NUMBERS = [f.name for f in NATIVE_FIELDS if pa.types.is_floating(f.type)] + ["extra_revenue"]
+BOOL_TRUE = ("true", "t", "1", "yes", "y")
+BOOL_WORDS = (*BOOL_TRUE, "false", "f", "0", "no", "n")
+CODES_UPPER = ("country_of_export", "country_of_origin", "currency")
+ISO_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule: ``bad`` is SQL that is TRUE for rows breaking it."""
+
+    field: str
+    bad: str
+    reason: str
+
+
+def sql_list(values: tuple[str, ...] | list[str]) -> str:
+    """A DuckDB list literal of strings."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def _container_ok(c: str) -> str:
+    """SQL: TRUE when ``c`` is an ISO 6346 container number with the right check digit."""
+    # Letter values skip multiples of 11: A=10, B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38.
+    n = f"(ascii(substr({c}, i + 1, 1)) - 55)"
+    value = (
+        f"CASE WHEN i < 4 THEN {n} + ({n} >= 11)::INT + ({n} >= 21)::INT + ({n} >= 31)::INT "
+        f"ELSE CAST(substr({c}, i + 1, 1) AS INT) END"
+    )
+    total = f"list_sum(list_transform(range(10), lambda i: ({value}) * (1 << i)))"
+    return (
+        f"(regexp_full_match({c}, '[A-Z]{{3}}[UJZR][0-9]{{7}}') "
+        f"AND {total} % 11 % 10 = CAST(substr({c}, 11, 1) AS INT))"
+    )
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> Check:
+    bad = f"{column} IS NOT NULL AND NOT list_contains({sql_list(values)}, {column})"
+    return Check(column, bad, f"is not one of {', '.join(values)}")
+
+
+def checks(adapter: Adapter) -> list[Check]:
+    """Every rule a row of this format must meet."""
+    when = adapter.date_format or "an ISO 8601 date and time with a UTC offset"
+    modes = sql_list(list(codes.TRANSPORT_MODES))
+    hs_ok = "regexp_full_match(hs_code, '[0-9]{6,10}')"
+    types = sql_list(IRREGULARITY_TYPES)
+    rules = [Check(c, f"{c} IS NULL", "is required") for c in REQUIRED_COLUMNS]
+    rules += [
+        Check("lodged_at", "lodged_at IS NOT NULL AND _lodged_ts IS NULL", f"is not {when}"),
+        Check("hs_code", f"hs_code IS NOT NULL AND NOT {hs_ok}", "is not 6 to 10 digits"),
+        Check(
+            "hs_code",
+            f"{hs_ok} AND NOT CAST(left(hs_code, 2) AS INT) BETWEEN 1 AND 97",
+            "has an HS chapter outside 01 to 97",
+        ),
+        Check(
+            "transport_mode",
+            f"transport_mode IS NOT NULL AND NOT list_contains({modes}, transport_mode) "
+            "AND NOT regexp_full_match(transport_mode, '[A-Z]+:.+')",
+            "is not a UN Rec. 19 transport mode (0-9)",
+        ),
+        Check(
+            "containers",
+            "containers IS NOT NULL AND len(list_filter(string_split(containers, ';'), "
+            f"lambda c: NOT {_container_ok('c')})) > 0",
+            "has a container number that breaks ISO 6346 (format or check digit)",
+        ),
+        Check(
+            "currency",
+            "currency IS NOT NULL AND NOT list_contains(getvariable('currencies'), currency)",
+            "is not an ISO 4217 currency code",
+        ),
+        _one_of("control_outcome", OUTCOMES),
+        _one_of("control_selection", SELECTIONS),
+        Check(
+            "irregularity_types",
+            "irregularity_types IS NOT NULL AND len(list_filter(string_split(irregularity_types, "
+            f"';'), lambda t: NOT list_contains({types}, t))) > 0",
+            f"has a type that is not one of {', '.join(IRREGULARITY_TYPES)}",
+        ),
+        Check(
+            "controlled_at",
+            f"controlled_at IS NOT NULL AND NOT regexp_full_match(controlled_at, '{ISO_OFFSET}')",
+            "is not an ISO 8601 date and time with a UTC offset",
+        ),
+        Check(
+            "declaration_id",
+            "_first_row IS NOT NULL",
+            "repeats the declaration_id, version and item_no of an earlier row",
+        ),
+    ]
+    for c in ("country_of_export", "country_of_origin"):
+        bad = f"{c} IS NOT NULL AND NOT list_contains(getvariable('countries'), {c})"
+        rules.append(Check(c, bad, "is not an ISO 3166-1 alpha-2 country code"))
+    for c in ("version", "item_no"):
+        bad = f"{c} IS NOT NULL AND coalesce(TRY_CAST({c} AS INTEGER) < 1, TRUE)"
+        rules.append(Check(c, bad, "is not a whole number of at least 1"))
+    for c in NUMBERS:
+        rules.append(
+            Check(c, f"{c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL", "is not a number")
+        )
+        rules.append(Check(c, f"TRY_CAST({c} AS DOUBLE) < 0", "is negative"))
+    for c in ("aeo", "critical"):
+        bad = f"{c} IS NOT NULL AND NOT list_contains({sql_list(BOOL_WORDS)}, lower({c}))"
+        rules.append(Check(c, bad, "is not true or false"))
+    return rules
+
+
+class Validator:
+    """Validates raw batches of one format; holds its DuckDB connection and SQL."""
+
+    def __init__(self, adapter: Adapter, timezone: str, source_label: str) -> None:
+        self.adapter = adapter
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET VARIABLE countries = ?", [sorted(codes.countries())])
+        self.con.execute("SET VARIABLE currencies = ?", [sorted(codes.currencies())])
+        self._checked = self._checked_sql(timezone)
+        self._items = _items_sql(source_label)
+        self._controls = _controls_sql(source_label)
+
+    def _checked_sql(self, timezone: str) -> str:
+        adapter = self.adapter
+        mapped = []
+        for column in NATIVE_COLUMNS + CONTROL_COLUMNS:
+            expr = adapter.fields.get(column, "CAST(NULL AS VARCHAR)")
+            mapped.append(f"{'upper' if column in CODES_UPPER else ''}({expr}) AS {column}")
+        if adapter.date_format:
+            parsed = f"try_strptime(lodged_at, '{adapter.date_format}')"
+            lodged = f"timezone('{timezone}', {parsed})"
+            local_date = f"CAST({parsed} AS DATE)"
+        else:
+            lodged = f"CASE WHEN regexp_full_match(lodged_at, '{ISO_OFFSET}') THEN TRY_CAST(lodged_at AS TIMESTAMPTZ) END"
+            local_date = "TRY_CAST(left(lodged_at, 10) AS DATE)"
+        key = "declaration_id, coalesce(version, '1'), item_no"
+        problems = ", ".join(
+            f"CASE WHEN {c.bad} THEN {{'field': '{adapter.source_of(c.field)}', "
+            f"'value': CAST({c.field} AS VARCHAR), 'reason': '{c.reason}'}} END"
+            for c in checks(adapter)
+        )
+        return f"""
+            WITH mapped AS (SELECT {ROW}, {", ".join(mapped)} FROM raw),
+            typed AS (
+                SELECT *, {lodged} AS _lodged_ts, {local_date} AS _lodged_date,
+                    CASE WHEN declaration_id IS NOT NULL AND item_no IS NOT NULL AND
+                         row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) > 1
+                    THEN min({ROW}) OVER (PARTITION BY {key}) END AS _first_row
+                FROM mapped)
+            SELECT *, list_filter([{problems}], lambda p: p IS NOT NULL) AS _problems FROM typed"""
+
+    def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
+        """Split raw rows into (items, controls, quarantine records)."""
+        con = self.con
+        con.register("raw", raw)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {self._checked}")
+            items = con.sql(self._items).to_arrow_table()
+            controls = con.sql(self._controls).to_arrow_table()
+            quarantine = con.sql(
+                f"""SELECT c.{ROW} AS row, p.field, p.value, p.reason, to_json(r) AS raw
+                FROM (SELECT {ROW}, unnest(_problems) AS p FROM checked WHERE len(_problems) > 0) c
+                JOIN raw r USING ({ROW}) ORDER BY row"""
+            ).to_arrow_table()
+        finally:
+            con.unregister("raw")
+        return items, controls, quarantine
+
+    def close(self) -> None:
+        """Close the validation connection."""
+        self.con.close()
+
+
+def _items_sql(source: str) -> str:
+    numbers = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" for c in NUMBERS if c != "extra_revenue")
+    return f"""
+        SELECT declaration_id, CAST(coalesce(version, '1') AS INTEGER) AS version,
+            _lodged_ts AS lodged_at, office_code, declaration_type, procedure, import_use,
+            payment_method, declarant_id, importer_id, seller_id, courier_id, country_of_export,
+            transport_mode, transport_document, containers, currency,
+            list_contains({sql_list(BOOL_TRUE)}, lower(aeo)) AS aeo,
+            CAST(item_no AS INTEGER) AS item_no, hs_code, description, country_of_origin,
+            origin_marking, preference, quantity_unit, {numbers},
+            _lodged_date AS lodged_date, left(hs_code, 2) AS hs2, left(hs_code, 4) AS hs4,
+            left(hs_code, 6) AS hs6,
+            CAST(customs_value AS DOUBLE)
+                / NULLIF(CAST(coalesce(net_mass_kg, gross_mass_kg) AS DOUBLE), 0) AS unit_value,
+            CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key, '{source}' AS source
+        FROM checked WHERE len(_problems) = 0 ORDER BY {ROW}"""
+
+
+def _controls_sql(source: str) -> str:
+    return f"""
+        SELECT concat_ws('/', declaration_id, coalesce(version, '1'), item_no, '{source}') AS control_key,
+            declaration_id, CAST(coalesce(version, '1') AS INTEGER) AS version,
+            CAST(item_no AS INTEGER) AS item_no,
+            CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key,
+            control_outcome AS outcome, coalesce(control_selection, 'unknown') AS selection,
+            CAST(controlled_at AS TIMESTAMPTZ) AS controlled_at, irregularity_types,
+            CAST(extra_revenue AS DOUBLE) AS extra_revenue,
+            list_contains({sql_list(BOOL_TRUE)}, lower(critical)) AS critical,
+            seizure_goods, concealment, modus_operandi, '{source}' AS source
+        FROM checked WHERE len(_problems) = 0 AND control_outcome IS NOT NULL ORDER BY {ROW}"""

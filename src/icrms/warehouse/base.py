@@ -1,0 +1,173 @@
+"""The Warehouse role: a star schema that loads idempotently and answers ibis queries."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from icrms.declarations.codes import country_name
+from icrms.warehouse.schema import TABLES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+@dataclass
+class LoadBatch:
+    """What one atomic load writes: facts, quarantined rows and the bookkeeping that goes with them."""
+
+    items: pa.Table
+    controls: pa.Table
+    quarantine: pa.Table | None = None
+    ingest_batch: dict[str, object] | None = None
+    etl_state: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """How many rows a load added (rows whose key was present add nothing)."""
+
+    new_items: int
+    new_controls: int
+
+
+class Warehouse(ABC):
+    """A warehouse backend: implementations are DuckDBWarehouse and SparkWarehouse."""
+
+    backend: str
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]:
+        """Make the writes inside atomic where the backend can."""
+
+    @abstractmethod
+    def _insert_new(self, name: str, rows: pa.Table) -> int:
+        """Append the rows of ``rows`` whose key is not in table ``name``; return how many."""
+
+    @abstractmethod
+    def table(self, name: str) -> ir.Table:
+        """An ibis table expression for a warehouse table."""
+
+    @abstractmethod
+    def _set_etl_state(self, name: str, seq: int) -> None:
+        """Record how far an incremental ETL got."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the backend's resources."""
+
+    def load(self, batch: LoadBatch) -> LoadResult:
+        """Write a batch; loading the same rows again adds nothing."""
+        with self._transaction():
+            items = conform(batch.items, "fact_item")
+            new_items = self._insert_new("fact_item", items)
+            new_controls = self._insert_new("fact_control", conform(batch.controls, "fact_control"))
+            for name, rows in dimension_rows(items).items():
+                self._insert_new(name, rows)
+            if batch.quarantine is not None and batch.quarantine.num_rows:
+                self._insert_new("quarantine", conform(batch.quarantine, "quarantine"))
+            if batch.ingest_batch is not None:
+                row = {**batch.ingest_batch, "new": new_items}
+                self._insert_new(
+                    "ingest_batch", pa.Table.from_pylist([row], TABLES["ingest_batch"])
+                )
+            if batch.etl_state is not None:
+                self._set_etl_state(*batch.etl_state)
+        return LoadResult(new_items, new_controls)
+
+    def count(self, name: str) -> int:
+        """Number of rows in a table."""
+        return int(self.table(name).count().execute())
+
+    def committed_batches(self, source_id: str) -> dict[int, dict[str, int]]:
+        """Batches of a source already committed, with their counts."""
+        t = self.table("ingest_batch")
+        rows = t.filter(t.source_id == source_id).to_pyarrow().to_pylist()
+        return {int(r["batch_no"]): r for r in rows}
+
+    def etl_position(self, name: str) -> int:
+        """Last store sequence number an ETL named ``name`` loaded (0 before the first run)."""
+        t = self.table("etl_state")
+        rows = t.filter(t.name == name).seq.max().execute()
+        return int(rows) if rows is not None else 0
+
+    def quarantined(self, source_id: str) -> pa.Table:
+        """Quarantined rows of one source, in file order."""
+        t = self.table("quarantine")
+        return t.filter(t.source_id == source_id).order_by(["row", "field"]).to_pyarrow()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def conform(rows: pa.Table, name: str) -> pa.Table:
+    """Reorder and cast columns to the table's schema (missing columns become NULL)."""
+    schema = TABLES[name]
+    columns = [
+        rows.column(f.name).cast(f.type)
+        if f.name in rows.column_names
+        else pa.nulls(rows.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+_DIMENSIONS_SQL = {
+    "dim_date": """
+        SELECT DISTINCT date_key, lodged_date AS date, year(lodged_date) AS year,
+               quarter(lodged_date) AS quarter, month(lodged_date) AS month,
+               weekofyear(lodged_date) AS iso_week, isodow(lodged_date) AS day_of_week
+        FROM items WHERE date_key IS NOT NULL""",
+    "dim_trader": """
+        SELECT DISTINCT trader_id, role FROM (
+            SELECT importer_id AS trader_id, 'importer' AS role FROM items UNION ALL
+            SELECT declarant_id, 'declarant' FROM items UNION ALL
+            SELECT seller_id, 'seller' FROM items UNION ALL
+            SELECT courier_id, 'courier' FROM items) WHERE trader_id IS NOT NULL""",
+    "dim_hs": "SELECT DISTINCT hs6, hs4, hs2 FROM items WHERE hs6 IS NOT NULL",
+    "dim_country": """
+        SELECT DISTINCT country_code FROM (
+            SELECT country_of_origin AS country_code FROM items UNION ALL
+            SELECT country_of_export FROM items) WHERE country_code IS NOT NULL""",
+    "dim_office": "SELECT DISTINCT office_code FROM items WHERE office_code IS NOT NULL",
+}
+
+
+def dimension_rows(items: pa.Table) -> dict[str, pa.Table]:
+    """The dimension members that a batch of items refers to."""
+    con = duckdb.connect()
+    con.register("items", items)
+    out = {name: con.sql(sql).to_arrow_table() for name, sql in _DIMENSIONS_SQL.items()}
+    codes = out["dim_country"].column("country_code").to_pylist()
+    out["dim_country"] = pa.table({"country_code": codes, "name": [country_name(c) for c in codes]})
+    con.close()
+    return {name: conform(rows, name) for name, rows in out.items()}
+
+
+def open_warehouse(kind: str, path: object, **options: object) -> Warehouse:
+    """Open the configured backend; Spark is imported only when asked for."""
+    from pathlib import Path
+
+    if kind == "duckdb":
+        from icrms.warehouse.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse(Path(str(path)))
+    if kind == "spark":
+        from icrms.warehouse.spark import SparkWarehouse
+
+        return SparkWarehouse(Path(str(path)), **options)  # type: ignore[arg-type]
+    raise ValueError(f"warehouse type {kind!r} is not one of 'duckdb', 'spark'")
+
+
+def iter_tables() -> Iterator[tuple[str, pa.Schema]]:
+    """Every warehouse table with its schema."""
+    yield from TABLES.items()

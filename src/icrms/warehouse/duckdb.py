@@ -1,0 +1,82 @@
+"""DuckDBWarehouse: the star schema in one embedded DuckDB file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+from icrms.warehouse.base import Warehouse
+from icrms.warehouse.schema import KEYS, TABLES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+def _ddl(name: str, schema: pa.Schema, con: duckdb.DuckDBPyConnection) -> str:
+    con.register("_empty", schema.empty_table())
+    columns = con.sql("DESCRIBE _empty").fetchall()
+    con.unregister("_empty")
+    body = ", ".join(f'"{col}" {sqltype}' for col, sqltype, *_ in columns)
+    return f"CREATE TABLE IF NOT EXISTS {name} ({body})"
+
+
+class DuckDBWarehouse(Warehouse):
+    """Warehouse in a DuckDB file; every load is one transaction."""
+
+    backend = "duckdb"
+
+    def __init__(self, path: Path, *, threads: int | None = None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.con = duckdb.connect(str(path))
+        self.con.execute("SET TimeZone = 'UTC'")
+        if threads:
+            self.con.execute(f"SET threads = {threads}")
+        for name, schema in TABLES.items():
+            self.con.execute(_ddl(name, schema, self.con))
+        self._ibis = ibis.duckdb.from_connection(self.con)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def _insert_new(self, name: str, rows: pa.Table) -> int:
+        if rows.num_rows == 0:
+            return 0
+        self.con.register("_incoming", rows)
+        keys = ", ".join(KEYS[name])
+        try:
+            inserted = self.con.execute(
+                f"INSERT INTO {name} SELECT * FROM _incoming ANTI JOIN {name} USING ({keys})"
+            ).fetchone()
+        finally:
+            self.con.unregister("_incoming")
+        return int(inserted[0]) if inserted else 0
+
+    def _set_etl_state(self, name: str, seq: int) -> None:
+        self.con.execute("DELETE FROM etl_state WHERE name = ?", [name])
+        self.con.execute("INSERT INTO etl_state VALUES (?, ?)", [name, seq])
+
+    def table(self, name: str) -> ir.Table:
+        """An ibis table over the DuckDB file."""
+        return self._ibis.table(name)
+
+    def sql(self, query: str) -> pa.Table:
+        """Run SQL on the warehouse and return Arrow."""
+        return self.con.sql(query).to_arrow_table()
+
+    def close(self) -> None:
+        """Checkpoint and close the file."""
+        self.con.close()

@@ -1,0 +1,110 @@
+"""The star schema: facts and dimensions with their keys, and the ingest bookkeeping tables.
+
+Dimensions use durable natural keys (HS6, ISO country code, office code, trader id, yyyymmdd
+date key) rather than surrogates, so loads stay idempotent and the same on every backend.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from icrms.declarations.fields import (
+    CONTROL_FIELDS,
+    DERIVED_FIELDS,
+    NATIVE_FIELDS,
+    UTC_TS,
+    arrow_schema,
+)
+
+LINEAGE = pa.schema([pa.field("date_key", pa.int32()), pa.field("source", pa.string())])
+
+FACT_ITEM = pa.unify_schemas([arrow_schema(NATIVE_FIELDS + DERIVED_FIELDS), LINEAGE])
+
+FACT_CONTROL = pa.schema(
+    [
+        pa.field("control_key", pa.string()),
+        pa.field("declaration_id", pa.string()),
+        pa.field("version", pa.int32()),
+        pa.field("item_no", pa.int32()),
+        pa.field("date_key", pa.int32()),
+        pa.field("outcome", pa.string()),
+        pa.field("selection", pa.string()),
+        *[
+            pa.field(f.name, f.type)
+            for f in CONTROL_FIELDS
+            if f.name not in ("control_outcome", "control_selection")
+        ],
+        pa.field("source", pa.string()),
+    ]
+)
+
+DIM_DATE = pa.schema(
+    [
+        pa.field("date_key", pa.int32()),
+        pa.field("date", pa.date32()),
+        pa.field("year", pa.int32()),
+        pa.field("quarter", pa.int32()),
+        pa.field("month", pa.int32()),
+        pa.field("iso_week", pa.int32()),
+        pa.field("day_of_week", pa.int32()),
+    ]
+)
+DIM_TRADER = pa.schema([pa.field("trader_id", pa.string()), pa.field("role", pa.string())])
+DIM_HS = pa.schema(
+    [pa.field("hs6", pa.string()), pa.field("hs4", pa.string()), pa.field("hs2", pa.string())]
+)
+DIM_COUNTRY = pa.schema([pa.field("country_code", pa.string()), pa.field("name", pa.string())])
+DIM_OFFICE = pa.schema([pa.field("office_code", pa.string())])
+
+INGEST_BATCH = pa.schema(
+    [
+        pa.field("source_id", pa.string()),
+        pa.field("batch_no", pa.int32()),
+        pa.field("file", pa.string()),
+        pa.field("format", pa.string()),
+        pa.field("rows_in", pa.int64()),
+        pa.field("valid", pa.int64()),
+        pa.field("new", pa.int64()),
+        pa.field("quarantined", pa.int64()),
+        pa.field("committed_at", UTC_TS),
+    ]
+)
+QUARANTINE = pa.schema(
+    [
+        pa.field("source_id", pa.string()),
+        pa.field("file", pa.string()),
+        pa.field("format", pa.string()),
+        pa.field("row", pa.int64()),
+        pa.field("field", pa.string()),
+        pa.field("value", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("raw", pa.string()),
+    ]
+)
+ETL_STATE = pa.schema([pa.field("name", pa.string()), pa.field("seq", pa.int64())])
+
+TABLES: dict[str, pa.Schema] = {
+    "fact_item": FACT_ITEM,
+    "fact_control": FACT_CONTROL,
+    "dim_date": DIM_DATE,
+    "dim_trader": DIM_TRADER,
+    "dim_hs": DIM_HS,
+    "dim_country": DIM_COUNTRY,
+    "dim_office": DIM_OFFICE,
+    "ingest_batch": INGEST_BATCH,
+    "quarantine": QUARANTINE,
+    "etl_state": ETL_STATE,
+}
+
+# Columns that identify a row: loading a row whose key is present adds nothing.
+KEYS: dict[str, tuple[str, ...]] = {
+    "fact_item": ("declaration_id", "version", "item_no"),
+    "fact_control": ("control_key",),
+    "dim_date": ("date_key",),
+    "dim_trader": ("trader_id", "role"),
+    "dim_hs": ("hs6",),
+    "dim_country": ("country_code",),
+    "dim_office": ("office_code",),
+    "quarantine": ("source_id", "row", "field"),
+    "ingest_batch": ("source_id", "batch_no"),
+}

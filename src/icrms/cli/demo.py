@@ -21,7 +21,6 @@ from icrms.cli.common import (
     settings,
     warehouse,
 )
-from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
 from icrms.settings import Settings
 
@@ -40,6 +39,8 @@ class DemoContext:
 
 def step_generate(ctx: DemoContext) -> None:
     """Generate declarations with planted fraud patterns."""
+    from icrms.generator import generate
+
     ctx.data_file = ctx.settings.home / "demo" / "declarations.parquet"
     ctx.data_file.parent.mkdir(parents=True, exist_ok=True)
     with progress_bar("generate", ctx.declarations, ctx.show_progress) as tick:

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, progress_bar
-from icrms.generator import generate as generate_file
 
 
 @handle_errors
@@ -20,6 +19,8 @@ def generate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write realistic declarations, with documented fraud patterns and control results."""
+    from icrms.generator import generate as generate_file
+
     with progress_bar("generate", declarations, not as_json) as tick:
         result = generate_file(
             declarations=declarations, seed=seed, out=out, fmt=fmt, progress=tick

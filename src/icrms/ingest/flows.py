@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from icrms.core.clock import now
+from icrms.core.logging import get_logger
 from icrms.declarations.parsers import ADAPTERS
 from icrms.errors import ValidationError
 from icrms.ingest.readers import FileFormatError, RawBatch, iter_batches, read_columns
@@ -19,6 +20,8 @@ from icrms.ingest.validation import Validator
 from icrms.settings import Settings
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.schema import QUARANTINE
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -140,6 +143,13 @@ def _load_batch(
         )
     )
     report.new += result.new_items
+    log.info(
+        "ingest.batch_committed",
+        source=report.source_id,
+        batch=batch_no,
+        **counts,
+        new=result.new_items,
+    )
     return counts
 
 

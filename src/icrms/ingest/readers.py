@@ -176,7 +176,7 @@ def _csv(path: Path, batch_rows: int) -> Iterator[RawBatch]:
     )
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
-    done_rows = 0  # data rows yielded so far; line number = done_rows + 2 for the next one
+    done_rows = 0  # data rows yielded so far; the next one is on line done_rows + 2
     for record_batch in reader:
         if bad_rows or _spans_lines(
             record_batch
@@ -185,15 +185,16 @@ def _csv(path: Path, batch_rows: int) -> Iterator[RawBatch]:
             return
         pending.append(record_batch)
         pending_rows += record_batch.num_rows
-        if pending_rows >= batch_rows:
-            table = _with_rows(pa.Table.from_batches(pending), done_rows + 2)
-            done_rows += pending_rows
-            pending, pending_rows = [], 0
-            yield RawBatch(table)
+        while pending_rows >= batch_rows:
+            table = pa.Table.from_batches(pending)
+            yield RawBatch(_with_rows(table.slice(0, batch_rows), done_rows + 2))
+            done_rows += batch_rows
+            rest = table.slice(batch_rows)
+            pending, pending_rows = rest.to_batches(), rest.num_rows
     if bad_rows:
         yield from _csv_exact(path, columns, skip=done_rows, batch_rows=batch_rows)
         return
-    if pending:
+    if pending_rows:
         yield RawBatch(_with_rows(pa.Table.from_batches(pending), done_rows + 2))
 
 

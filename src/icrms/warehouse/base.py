@@ -94,8 +94,9 @@ class Warehouse(ABC):
     def etl_position(self, name: str) -> int:
         """Last store sequence number an ETL named ``name`` loaded (0 before the first run)."""
         t = self.table("etl_state")
-        rows = t.filter(t.name == name).seq.max().execute()
-        return int(rows) if rows is not None else 0
+        # to_pyarrow, not execute: on an empty selection PySpark's pandas path gives NaN, not None
+        seq = t.filter(t.name == name).seq.max().to_pyarrow().as_py()
+        return int(seq) if seq is not None else 0
 
     def quarantined(self, source_id: str) -> pa.Table:
         """Quarantined rows of one source, in file order."""

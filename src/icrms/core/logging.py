@@ -26,3 +26,6 @@ def configure(level: str = "WARNING") -> None:
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
     """A logger bound to a module name."""
     return structlog.get_logger(name)  # type: ignore[no-any-return]
+
+
+configure()

@@ -1,0 +1,151 @@
+"""Declaration-level draws: trader, route, countries, mode, office, currency and lodgement time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from icrms.generator import catalogue as cat
+from icrms.generator import geography as geo
+from icrms.generator import routes as rt
+from icrms.generator.entities import Pools, build_pools
+from icrms.generator.rand import Draws, row_cumulative
+
+START = datetime.fromisoformat("2025-01-01T00:00:00+09:00")
+DAYS = 365
+MAX_ITEMS = 10
+ITEM_COUNT_WEIGHTS = np.array([45, 20, 10, 7, 5, 4, 3, 2.5, 2, 1.5])
+HUB_SHARE = 0.08  # declarations exported from a transhipment hub
+FALSE_ORIGIN_RATE = 0.5  # share of a false-origin importer's declarations that use the scheme
+FALSE_ORIGIN_CLAIMED = ("VN", "TH", "MY", "ID")  # declared origins (FTA partners)
+UTC_STAMP_SHARE = 0.1  # lodgements stamped in UTC ('Z') rather than local time
+
+_HUB_CUM = np.cumsum(geo.HUB_WEIGHTS)
+_FO_CLAIMED = np.array([geo.COUNTRY_INDEX[c] for c in FALSE_ORIGIN_CLAIMED])
+_SECTOR_EXPORT = row_cumulative(cat.SECTOR_ORIGIN_WEIGHTS)
+# Mode rows: sector * 2 + shares a land border; rail and road need a land border.
+_MODES = row_cumulative(
+    np.repeat(cat.SECTOR_MODES, 2, axis=0)
+    * np.tile([[1, 0, 0, 1, 1], [1, 1, 1, 1, 1]], (len(cat.SECTORS), 1))
+)
+_OFFICE = row_cumulative(geo.OFFICE_BY_MODE)
+_ROUTE_EXPORT = row_cumulative(rt.ROUTE_EXPORTS)
+
+
+def _cum(pairs: tuple[tuple[str, float], ...]) -> np.ndarray:
+    return np.cumsum([w for _, w in pairs])
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every chunk of one run shares."""
+
+    seed: int
+    declarations: int
+    draws: Draws
+    pools: Pools
+
+    @classmethod
+    def create(cls, seed: int, declarations: int) -> Run:
+        """Set up a run (draws the trader pools)."""
+        return cls(seed, declarations, Draws(seed), build_pools(seed, declarations))
+
+
+@dataclass(frozen=True)
+class Headers:
+    """Per-declaration arrays for the declarations ``d`` of a chunk."""
+
+    d: np.ndarray
+    importer: np.ndarray
+    declarant: np.ndarray
+    seller: np.ndarray
+    sector: np.ndarray
+    route: np.ndarray  # route index, -1 when not a route shipment
+    contraband: np.ndarray
+    false_origin: np.ndarray  # planted false-origin scheme
+    claimed_origin: np.ndarray  # country declared by the scheme
+    export: np.ndarray
+    mode: np.ndarray
+    office: np.ndarray
+    currency: np.ndarray
+    courier: np.ndarray  # index into COURIERS, -1 for none
+    n_items: np.ndarray
+    lodged: np.ndarray  # epoch seconds (UTC)
+    utc_stamp: np.ndarray  # lodged_at written with 'Z'
+    codes: dict[str, np.ndarray]  # indices into the geography code lists
+
+
+def draw_headers(run: Run, d: np.ndarray) -> Headers:
+    """Draw the header of each declaration in ``d`` (global declaration numbers)."""
+    r, p = run.draws, run.pools
+    importer = r.choice("importer", d, p.importer_cum)
+    route = np.where(
+        r.chance("route", d, rt.ROUTE_SHARE), r.choice("route.which", d, rt.ROUTE_CUM), -1
+    )
+    on_route = route >= 0
+    importer = np.where(on_route, p.fronts[r.integers("front", d, p.fronts.size)], importer)
+    false_origin = p.false_origin[importer] & ~on_route & r.chance("fo", d, FALSE_ORIGIN_RATE)
+    rroute = np.maximum(route, 0)
+    sector = np.where(on_route, rt.ROUTE_SECTOR[rroute], p.sector[importer])
+    export = np.where(
+        r.chance("hub", d, HUB_SHARE),
+        r.choice("hub.which", d, _HUB_CUM),
+        r.choice_rows("export", d, sector, _SECTOR_EXPORT),
+    )
+    export = np.where(false_origin, geo.COUNTRY_INDEX["CN"], export)
+    export = np.where(on_route, r.choice_rows("route.export", d, rroute, _ROUTE_EXPORT), export)
+    mode = r.choice_rows("mode", d, sector * 2 + geo.IS_LAND[export], _MODES)
+    mode = np.where(on_route, rt.ROUTE_MODE[rroute], mode)
+    local = r.chance("currency", d, geo.LOCAL_SHARE[export])
+    courier = np.where(
+        mode == geo.POSTAL,
+        len(geo.COURIERS) - 1,
+        np.where(
+            (mode == geo.AIR) & r.chance("courier", d, 0.5), r.integers("courier.which", d, 4), -1
+        ),
+    )
+    count = p.seller_count[export]
+    usual = (importer * 2654435761 + export * 97) % count
+    seller_local = np.where(r.chance("seller", d, 0.75), usual, r.integers("seller.any", d, count))
+    declarant = np.where(
+        r.chance("broker", d, 0.9), p.broker[importer], r.choice("declarant", d, p.declarant_cum)
+    )
+    n_items = r.choice("items", d, np.cumsum(ITEM_COUNT_WEIGHTS)) + 1
+    return Headers(
+        d=d,
+        importer=importer,
+        declarant=declarant,
+        seller=p.seller_offset[export] + seller_local,
+        sector=sector,
+        route=route,
+        contraband=on_route & r.chance("contraband", d, rt.CONTRABAND_SHARE),
+        false_origin=false_origin,
+        claimed_origin=_FO_CLAIMED[r.integers("fo.claimed", d, _FO_CLAIMED.size)],
+        export=export,
+        mode=mode,
+        office=r.choice_rows("office", d, mode, _OFFICE),
+        currency=np.where(local, geo.LOCAL_CURRENCY[export], 0),
+        courier=courier,
+        n_items=n_items.astype(np.int64),
+        lodged=_lodged(run, d),
+        utc_stamp=r.chance("utc", d, UTC_STAMP_SHARE),
+        codes={
+            name: r.choice(name, d, _cum(pairs))
+            for name, pairs in (
+                ("declaration_type", geo.DECLARATION_TYPES),
+                ("procedure", geo.PROCEDURES),
+                ("import_use", geo.IMPORT_USES),
+                ("payment_method", geo.PAYMENT_METHODS),
+            )
+        },
+    )
+
+
+def _lodged(run: Run, d: np.ndarray) -> np.ndarray:
+    """Lodgement times in order of declaration number, local office hours 07:00-20:00."""
+    pos = (d + run.draws.uniform("lodged", d)) * (DAYS / run.declarations)
+    day = np.floor(pos)
+    seconds = day * 86400 + 7 * 3600 + (pos - day) * 13 * 3600
+    return int(START.timestamp()) + seconds.astype(np.int64)

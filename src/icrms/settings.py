@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path.cwd() / ".icrms")
     database_url: str | None = None
     demo: bool = False
+    policy_secret: SecretStr | None = None
     log_level: str = "WARNING"
     warehouse: WarehouseSettings = WarehouseSettings()
     ingest: IngestSettings = IngestSettings()
@@ -50,6 +51,33 @@ class Settings(BaseSettings):
             return self.warehouse.path
         name = "warehouse.duckdb" if self.warehouse.type == "duckdb" else "spark-warehouse"
         return self.home / name
+
+    @property
+    def policy_secret_file(self) -> Path:
+        """Where the workspace keeps its selectivity policy secret (0600), if it has one."""
+        return self.home / "keys" / "policy.secret"
+
+    def selectivity_secret(self) -> bytes:
+        """Key of the random-control draw: ICRMS_POLICY_SECRET, else the workspace's key file.
+
+        There is no default: ``icrms demo`` (demo mode) creates a random key file.
+        """
+        if self.policy_secret is not None:
+            return self.policy_secret.get_secret_value().encode()
+        if self.policy_secret_file.is_file():
+            return self.policy_secret_file.read_text(encoding="utf-8").strip().encode()
+        if self.demo:
+            import secrets
+
+            self.policy_secret_file.parent.mkdir(parents=True, exist_ok=True)
+            self.policy_secret_file.touch(mode=0o600)
+            self.policy_secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
+            return self.selectivity_secret()
+        from icrms.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"no selectivity policy secret: set ICRMS_POLICY_SECRET or write one to {self.policy_secret_file}"
+        )
 
     def ensure_home(self) -> Path:
         """Create the workspace folder if needed and return it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from icrms.cli import demo, generate, ingest, warehouse
+from icrms.cli import assess, controls, demo, generate, ingest, profiles, warehouse, watchlists
 from icrms.core.logging import configure
 from icrms.settings import get_settings
 
@@ -16,7 +16,11 @@ app = typer.Typer(
 app.command("ingest")(ingest.ingest)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
+app.command("assess")(assess.assess)
+app.add_typer(controls.app, name="controls")
 app.add_typer(warehouse.app, name="warehouse")
+app.add_typer(profiles.app, name="profiles")
+app.add_typer(watchlists.app, name="watchlists")
 
 
 def main() -> None:

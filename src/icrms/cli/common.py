@@ -18,7 +18,8 @@ from icrms.errors import IcrmsError
 from icrms.settings import Settings, get_settings
 from icrms.warehouse.base import Warehouse, open_warehouse
 
-console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
@@ -64,7 +65,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except IcrmsError as exc:
-            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
             raise typer.Exit(2) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -83,7 +84,7 @@ def progress_bar(
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=err_console,
         transient=True,
     )
     with bar:

@@ -6,8 +6,10 @@ The demo is a list of steps sharing one context; later capabilities add their st
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -19,9 +21,18 @@ from icrms.cli.common import (
     handle_errors,
     progress_bar,
     settings,
+    store,
     warehouse,
 )
+from icrms.controls.effectiveness import profile_effectiveness
+from icrms.declarations.schemas import DeclarationCreate, ItemCreate
+from icrms.declarations.service import submit_declaration
 from icrms.ingest.flows import ingest_file
+from icrms.profiles import service, watchlists
+from icrms.profiles.files import read_profiles
+from icrms.profiles.schemas import EntryCreate, WatchlistCreate
+from icrms.selectivity import service as selectivity
+from icrms.selectivity.bulk import bulk_assess_and_store
 from icrms.settings import Settings
 
 
@@ -76,7 +87,129 @@ def step_ingest(ctx: DemoContext) -> None:
     ctx.summary["control_results"] = controls
 
 
-STEPS: list[Callable[[DemoContext], None]] = [step_generate, step_ingest]
+LIBRARY = Path(__file__).resolve().parent.parent / "profiles" / "library" / "demo.yaml"
+
+
+def step_profiles(ctx: DemoContext) -> None:
+    """Load the demo profile library and a repeat-offenders watchlist, and switch them on."""
+    with warehouse(ctx.settings) as wh:
+        offenders = wh.sql(
+            "SELECT i.importer_id, count(*) AS hits FROM fact_control c JOIN fact_item i "
+            "ON i.declaration_id = c.declaration_id AND i.version = c.version AND i.item_no = c.item_no "
+            "WHERE c.outcome IN ('irregularity', 'seizure') GROUP BY i.importer_id HAVING count(*) >= 2"
+        ).to_pylist()
+    with store(ctx.settings).session() as s:
+        watchlists.create_watchlist(
+            s,
+            watchlist=WatchlistCreate(
+                name="repeat-offenders",
+                kind="trader",
+                category="revenue",
+                score=20,
+                min_channel="yellow",
+                purpose="Importers with two or more irregularities found in past controls",
+            ),
+        )
+        for row in offenders:
+            watchlists.add_entry(
+                s,
+                list_name="repeat-offenders",
+                entry=EntryCreate(
+                    value=row["importer_id"],
+                    reason=f"{row['hits']} irregularities found in past controls",
+                ),
+            )
+        for profile in read_profiles(LIBRARY):
+            service.import_profile(s, profile=profile)
+            service.set_status(s, code=profile.code, status="active", today=date(2025, 1, 1))
+    ctx.summary["profiles"] = {
+        "active": len(read_profiles(LIBRARY)),
+        "repeat_offenders": len(offenders),
+    }
+
+
+def step_assess(ctx: DemoContext) -> None:
+    """Assess every declaration in bulk, then three live ones, and replay one of those."""
+    current = ctx.settings
+    source = store(current)
+    with source.session() as s:
+        snapshot = selectivity.build_snapshot(
+            s, secret=current.selectivity_secret(), today=date(2025, 6, 30)
+        )
+    with warehouse(current) as wh:
+        result = bulk_assess_and_store(wh, snapshot, items_sql="SELECT * FROM fact_item")
+        sample = wh.sql(
+            "SELECT declaration_id FROM fact_assessment WHERE channel = 'red' ORDER BY declaration_id LIMIT 3"
+        )
+        ids = sample.column("declaration_id").to_pylist()
+        rows = wh.sql(
+            f"SELECT * FROM fact_item WHERE declaration_id IN ({', '.join(repr(i) for i in ids)})"
+        ).to_pylist()
+    live = []
+    with source.session() as s:
+        for declaration_id in ids:
+            declaration = _declaration([r for r in rows if r["declaration_id"] == declaration_id])
+            submit_declaration(s, declaration=declaration)
+            live.append(selectivity.assess(s, snapshot=snapshot, declaration=declaration))
+    with source.session() as s:
+        stored, replayed = selectivity.replay(
+            s, assessment_id=live[0].id, secret=current.selectivity_secret()
+        )
+    ctx.summary["channels"] = dict(sorted(Counter(result.column("channel").to_pylist()).items()))
+    ctx.summary["live"] = [
+        {
+            "id": a.id,
+            "declaration_id": a.declaration_id,
+            "channel": a.channel,
+            "score": a.score,
+            "reasons": [r.get("code") or r.get("list") or r["kind"] for r in a.reasons],
+        }
+        for a in live
+    ]
+    ctx.summary["replay_identical"] = (stored.channel, stored.score, stored.reasons) == (
+        replayed.channel,
+        replayed.score,
+        replayed.reasons,
+    )
+
+
+def step_effectiveness(ctx: DemoContext) -> None:
+    """Judge every profile on the control results: hit rate, lift over random controls, revenue."""
+    with store(ctx.settings).session() as s:
+        profiles = service.list_profiles(s)
+    with warehouse(ctx.settings) as wh:
+        base, rows = profile_effectiveness(wh, profiles=profiles, as_of=date(2025, 12, 31))
+    ctx.summary["baseline"] = {
+        "source": base.source,
+        "controls": base.controls,
+        "hits": base.hits,
+        "hit_rate": base.hit_rate,
+    }
+    ctx.summary["effectiveness"] = [r.as_dict() for r in rows]
+
+
+def _declaration(rows: list[dict[str, object]]) -> DeclarationCreate:
+    """A declaration rebuilt from its warehouse item rows (for the live engine)."""
+    head = rows[0]
+    header = {
+        k: head[k]
+        for k in DeclarationCreate.model_fields
+        if k in head and k not in ("items", "containers")
+    }
+    header["containers"] = str(head["containers"]).split(";") if head.get("containers") else []
+    items = [{k: r[k] for k in ItemCreate.model_fields if r.get(k) is not None} for r in rows]
+    return DeclarationCreate.model_validate(
+        {**{k: v for k, v in header.items() if v is not None}, "items": items}
+    )
+
+
+STEPS: list[Callable[[DemoContext], None]] = [
+    step_generate,
+    step_ingest,
+    step_profiles,
+    step_assess,
+    step_effectiveness,
+]
 
 
 @handle_errors
@@ -91,7 +224,7 @@ def demo(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run the whole chain on generated data in a fresh workspace and print a summary."""
-    current = settings()
+    current = settings().model_copy(update={"demo": True})
     if not keep:
         shutil.rmtree(current.home, ignore_errors=True)
         current.ensure_home()
@@ -113,3 +246,22 @@ def _print_summary(summary: dict[str, object]) -> None:
     console.print("control results by selection and outcome:")
     for row in summary["control_results"]:  # type: ignore[attr-defined]
         console.print(f"  {row['selection']:<10} {row['outcome']:<13} {row['n']:>8,}")
+    console.print(
+        f"active profiles: {summary['profiles']['active']}; "  # type: ignore[index]
+        f"repeat offenders on the watchlist: {summary['profiles']['repeat_offenders']}"
+    )  # type: ignore[index]
+    total = sum(summary["channels"].values()) or 1  # type: ignore[attr-defined]
+    console.print("channel mix (bulk engine):")
+    for channel, n in summary["channels"].items():  # type: ignore[attr-defined]
+        console.print(f"  {channel:<7} {n:>9,}  {100 * n / total:5.1f} %")
+    for a in summary["live"]:  # type: ignore[attr-defined]
+        console.print(
+            f"live assessment {a['id']}: {a['declaration_id']} -> {a['channel']} ({a['score']}) {a['reasons']}"
+        )
+    console.print(
+        f"replay of assessment {summary['live'][0]['id']}: "  # type: ignore[index]
+        f"{'identical' if summary['replay_identical'] else 'DIFFERENT'}"
+    )
+    from icrms.cli.profiles import _print_effectiveness
+
+    _print_effectiveness({"baseline": summary["baseline"], "profiles": summary["effectiveness"]})

@@ -62,4 +62,5 @@ class ControlResultRead(ControlResultCreate):
     """A stored control result."""
 
     seq: int
+    assessment_id: int | None = None
     recorded_at: datetime

@@ -8,11 +8,30 @@ from sqlalchemy.orm import Session
 from icrms.controls.schemas import ControlResultCreate, ControlResultRead
 from icrms.controls.tables import ControlResultRow
 from icrms.core.clock import now
+from icrms.selectivity.tables import AssessmentRow
 
 
 def record_control_result(session: Session, *, result: ControlResultCreate) -> ControlResultRead:
-    """Store a control result."""
-    row = ControlResultRow(**result.model_dump(), recorded_at=now())
+    """Store a control result, linked to the newest assessment of the declaration version.
+
+    Where the officer did not say how the declaration was chosen, the assessment tells: a random
+    draw, a selected profile, watchlist or model (targeted), or neither (manual).
+    """
+    assessment = session.scalar(
+        select(AssessmentRow)
+        .where(
+            AssessmentRow.declaration_id == result.declaration_id,
+            AssessmentRow.version == result.version,
+        )
+        .order_by(AssessmentRow.id.desc())
+        .limit(1)
+    )
+    data = result.model_dump()
+    if assessment is not None and result.selection == "unknown":
+        data["selection"] = _selection(assessment.reasons)
+    row = ControlResultRow(
+        **data, recorded_at=now(), assessment_id=assessment.id if assessment else None
+    )
     session.add(row)
     session.flush()
     return _read(row)
@@ -27,6 +46,14 @@ def control_results_after(session: Session, *, seq: int, limit: int) -> list[Con
         .limit(limit)
     )
     return [_read(row) for row in rows]
+
+
+def _selection(reasons: list[dict[str, object]]) -> str:
+    if any(r["kind"] == "random" for r in reasons):
+        return "random"
+    if any(r["kind"] in ("watchlist", "model") or r.get("selected") for r in reasons):
+        return "targeted"
+    return "manual"
 
 
 def _read(row: ControlResultRow) -> ControlResultRead:

@@ -29,4 +29,5 @@ class ControlResultRow(Base):
     concealment: Mapped[str | None] = mapped_column(Text, nullable=True)
     modus_operandi: Mapped[str | None] = mapped_column(Text, nullable=True)
     officer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -6,4 +6,6 @@ from __future__ import annotations
 def import_all() -> None:
     """Import the table modules of every domain."""
     import icrms.controls.tables
-    import icrms.declarations.tables  # noqa: F401
+    import icrms.declarations.tables
+    import icrms.profiles.tables
+    import icrms.selectivity.tables  # noqa: F401

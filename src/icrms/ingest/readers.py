@@ -247,3 +247,17 @@ def _exact_batch(rows, numbers, errors, schema) -> RawBatch:  # type: ignore[no-
         ROW, pa.array(numbers, pa.int64())
     )
     return RawBatch(table, list(errors))
+
+
+def read_column(path: Path, column: str) -> pa.Array:
+    """One column of a file as text (rows that cannot be read are left out)."""
+    kind = file_kind(path)
+    if kind == "parquet":
+        values = pq.read_table(path, columns=[column]).column(column)
+    elif kind == "csv":
+        options = pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
+        parse = pacsv.ParseOptions(invalid_row_handler=lambda _row: "skip")
+        values = pacsv.read_csv(path, parse_options=parse, convert_options=options).column(column)
+    else:
+        values = pa.chunked_array([_jsonl(path, 1 << 30).__next__().rows.column(column)])
+    return values.combine_chunks().cast(pa.string())

@@ -22,13 +22,14 @@ from icrms.declarations.fields import (
     REQUIRED_COLUMNS,
     SELECTIONS,
 )
-from icrms.declarations.parsers.base import Adapter
+from icrms.declarations.parsers.base import Adapter, q, text
 from icrms.ingest.readers import ROW
 
 NUMBERS = [f.name for f in NATIVE_FIELDS if pa.types.is_floating(f.type)] + ["extra_revenue"]
 BOOL_TRUE = ("true", "t", "1", "yes", "y")
 BOOL_WORDS = (*BOOL_TRUE, "false", "f", "0", "no", "n")
 CODES_UPPER = ("country_of_export", "country_of_origin", "currency")
+TYPED = (*NUMBERS, "version", "item_no")  # fields a typed source column may feed as it is
 ISO_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
 
 
@@ -143,15 +144,19 @@ class Validator:
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET VARIABLE countries = ?", [sorted(codes.countries())])
         self.con.execute("SET VARIABLE currencies = ?", [sorted(codes.currencies())])
-        self._checked = self._checked_sql(timezone)
+        self._timezone = timezone
+        self._checked_by_schema: dict[pa.Schema, str] = {}
         self._items = _items_sql(source_label)
         self._controls = _controls_sql(source_label)
 
-    def _checked_sql(self, timezone: str) -> str:
-        adapter = self.adapter
+    def _checked_sql(self, raw: pa.Schema) -> str:
+        adapter, timezone = self.adapter, self._timezone
         mapped = []
         for column in NATIVE_COLUMNS + CONTROL_COLUMNS:
             expr = adapter.fields.get(column, "CAST(NULL AS VARCHAR)")
+            source = adapter.source_of(column)
+            if column in TYPED and expr == text(source) and _is_number(raw, source):
+                expr = q(source)  # already a number (Parquet): no round trip through text
             mapped.append(f"{'upper' if column in CODES_UPPER else ''}({expr}) AS {column}")
         if adapter.date_format:
             parsed = f"try_strptime(lodged_at, '{adapter.date_format}')"
@@ -160,7 +165,7 @@ class Validator:
         else:
             lodged = f"CASE WHEN regexp_full_match(lodged_at, '{ISO_OFFSET}') THEN TRY_CAST(lodged_at AS TIMESTAMPTZ) END"
             local_date = "TRY_CAST(left(lodged_at, 10) AS DATE)"
-        key = "declaration_id, coalesce(version, '1'), item_no"
+        key = "declaration_id, coalesce(version, '1') AS version, item_no"
         problems = ", ".join(
             f"CASE WHEN {c.bad} THEN {{'field': '{adapter.source_of(c.field)}', "
             f"'value': CAST({c.field} AS VARCHAR), 'reason': '{c.reason}'}} END"
@@ -168,12 +173,16 @@ class Validator:
         )
         return f"""
             WITH mapped AS (SELECT {ROW}, {", ".join(mapped)} FROM raw),
+            repeats AS (
+                SELECT {key}, min({ROW}) AS first_row FROM mapped
+                WHERE declaration_id IS NOT NULL AND item_no IS NOT NULL
+                GROUP BY ALL HAVING count(*) > 1),
             typed AS (
-                SELECT *, {lodged} AS _lodged_ts, {local_date} AS _lodged_date,
-                    CASE WHEN declaration_id IS NOT NULL AND item_no IS NOT NULL AND
-                         row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) > 1
-                    THEN min({ROW}) OVER (PARTITION BY {key}) END AS _first_row
-                FROM mapped)
+                SELECT m.*, {lodged} AS _lodged_ts, {local_date} AS _lodged_date,
+                    CASE WHEN m.{ROW} > r.first_row THEN r.first_row END AS _first_row
+                FROM mapped m LEFT JOIN repeats r
+                  ON m.declaration_id = r.declaration_id AND m.item_no = r.item_no
+                 AND coalesce(m.version, '1') = r.version)
             SELECT *, list_filter([{problems}], lambda p: p IS NOT NULL) AS _problems FROM typed"""
 
     def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
@@ -181,7 +190,10 @@ class Validator:
         con = self.con
         con.register("raw", raw)
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {self._checked}")
+            checked = self._checked_by_schema.get(raw.schema)
+            if checked is None:
+                checked = self._checked_by_schema[raw.schema] = self._checked_sql(raw.schema)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {checked}")
             items = con.sql(self._items).to_arrow_table()
             controls = con.sql(self._controls).to_arrow_table()
             quarantine = con.sql(
@@ -196,6 +208,14 @@ class Validator:
     def close(self) -> None:
         """Close the validation connection."""
         self.con.close()
+
+
+def _is_number(schema: pa.Schema, column: str) -> bool:
+    index = schema.get_field_index(column)
+    return index >= 0 and (
+        pa.types.is_integer(schema.field(index).type)
+        or pa.types.is_floating(schema.field(index).type)
+    )
 
 
 def _items_sql(source: str) -> str:
@@ -213,7 +233,7 @@ def _items_sql(source: str) -> str:
             CAST(customs_value AS DOUBLE)
                 / NULLIF(CAST(coalesce(net_mass_kg, gross_mass_kg) AS DOUBLE), 0) AS unit_value,
             CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key, '{source}' AS source
-        FROM checked WHERE len(_problems) = 0 ORDER BY {ROW}"""
+        FROM checked WHERE len(_problems) = 0"""
 
 
 def _controls_sql(source: str) -> str:
@@ -227,4 +247,4 @@ def _controls_sql(source: str) -> str:
             CAST(extra_revenue AS DOUBLE) AS extra_revenue,
             list_contains({sql_list(BOOL_TRUE)}, lower(critical)) AS critical,
             seizure_goods, concealment, modus_operandi, '{source}' AS source
-        FROM checked WHERE len(_problems) = 0 AND control_outcome IS NOT NULL ORDER BY {ROW}"""
+        FROM checked WHERE len(_problems) = 0 AND control_outcome IS NOT NULL"""

@@ -25,6 +25,8 @@ class LoadBatch:
     items: pa.Table
     controls: pa.Table
     quarantine: pa.Table | None = None
+    assessments: pa.Table | None = None
+    assessment_reasons: pa.Table | None = None
     ingest_batch: dict[str, object] | None = None
     etl_state: tuple[str, int] | None = None
 
@@ -59,6 +61,18 @@ class Warehouse(ABC):
         """Record how far an incremental ETL got."""
 
     @abstractmethod
+    def sql(self, query: str) -> pa.Table:
+        """Run a query in the backend's SQL dialect (``self.backend``) and return Arrow."""
+
+    @abstractmethod
+    def execute(self, statement: str) -> None:
+        """Run a statement that returns nothing (e.g. CREATE TEMP VIEW)."""
+
+    @abstractmethod
+    def register(self, name: str, rows: pa.Table) -> None:
+        """Make Arrow rows queryable as a temporary view ``name``."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the backend's resources."""
 
@@ -70,8 +84,13 @@ class Warehouse(ABC):
             new_controls = self._insert_new("fact_control", conform(batch.controls, "fact_control"))
             for name, rows in dimension_rows(items).items():
                 self._insert_new(name, rows)
-            if batch.quarantine is not None and batch.quarantine.num_rows:
-                self._insert_new("quarantine", conform(batch.quarantine, "quarantine"))
+            for name, rows in (
+                ("quarantine", batch.quarantine),
+                ("fact_assessment", batch.assessments),
+                ("fact_assessment_reason", batch.assessment_reasons),
+            ):
+                if rows is not None and rows.num_rows:
+                    self._insert_new(name, conform(rows, name))
             if batch.ingest_batch is not None:
                 row = {**batch.ingest_batch, "new": new_items}
                 self._insert_new(

@@ -77,6 +77,14 @@ class DuckDBWarehouse(Warehouse):
         """Run SQL on the warehouse and return Arrow."""
         return self.con.sql(query).to_arrow_table()
 
+    def execute(self, statement: str) -> None:
+        """Run a statement."""
+        self.con.execute(statement)
+
+    def register(self, name: str, rows: pa.Table) -> None:
+        """Expose Arrow rows as a view for this connection."""
+        self.con.register(name, rows)
+
     def close(self) -> None:
         """Checkpoint and close the file."""
         self.con.close()

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 import pyarrow as pa
 
 from icrms.controls.service import control_results_after
 from icrms.core.db import Store
 from icrms.declarations.service import declarations_after
+from icrms.selectivity.facts import assessment_facts
+from icrms.selectivity.service import assessments_after
 from icrms.warehouse.base import LoadBatch, Warehouse, conform
 from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
 
 DECLARATIONS = "store.declarations"
 CONTROLS = "store.control_results"
+ASSESSMENTS = "store.assessments"
 
 
 @dataclass
@@ -24,6 +28,7 @@ class EtlReport:
     items_new: int = 0
     control_results: int = 0
     controls_new: int = 0
+    assessments: int = 0
 
 
 def run_etl(store: Store, warehouse: Warehouse, *, chunk: int = 5_000) -> EtlReport:
@@ -73,6 +78,40 @@ def run_etl(store: Store, warehouse: Warehouse, *, chunk: int = 5_000) -> EtlRep
         )
         report.control_results += len(results)
         report.controls_new += result.new_controls
+    while True:
+        with store.session() as session:
+            found = assessments_after(
+                session, assessment_id=warehouse.etl_position(ASSESSMENTS), limit=chunk
+            )
+        if not found:
+            break
+        for (policy, profile_set, model), group in groupby(
+            found, key=lambda a: (a.policy_version, a.profile_set_version, a.model_version)
+        ):
+            decisions = [a.model_dump() for a in group]
+            facts, bridge = assessment_facts(
+                decisions,
+                policy_version=policy,
+                profile_set_version=profile_set,
+                model_version=model,
+                engine="live",
+            )
+            warehouse.load(
+                LoadBatch(
+                    FACT_ITEM.empty_table(),
+                    FACT_CONTROL.empty_table(),
+                    assessments=facts,
+                    assessment_reasons=bridge,
+                )
+            )
+        warehouse.load(
+            LoadBatch(
+                FACT_ITEM.empty_table(),
+                FACT_CONTROL.empty_table(),
+                etl_state=(ASSESSMENTS, found[-1].id),
+            )
+        )
+        report.assessments += len(found)
     return report
 
 

@@ -81,6 +81,37 @@ QUARANTINE = pa.schema(
         pa.field("raw", pa.string()),
     ]
 )
+ASSESSMENT_KEY = [
+    pa.field("declaration_id", pa.string()),
+    pa.field("version", pa.int32()),
+    pa.field("policy_version", pa.int32()),
+    pa.field("profile_set_version", pa.int32()),
+    pa.field("model_version", pa.string()),
+]
+FACT_ASSESSMENT = pa.schema(
+    [
+        *ASSESSMENT_KEY,
+        pa.field("engine", pa.string()),
+        pa.field("date_key", pa.int32()),
+        pa.field("office_code", pa.string()),
+        pa.field("channel", pa.string()),
+        pa.field("score", pa.int32()),
+        pa.field("random_selected", pa.bool_()),
+        pa.field("reasons", pa.string()),
+    ]
+)
+# One row per profile, watchlist, model or random draw that an assessment cites.
+FACT_ASSESSMENT_REASON = pa.schema(
+    [
+        *ASSESSMENT_KEY,
+        pa.field("date_key", pa.int32()),
+        pa.field("kind", pa.string()),
+        pa.field("code", pa.string()),
+        pa.field("code_version", pa.int32()),
+        pa.field("selected", pa.bool_()),
+        pa.field("score", pa.int32()),
+    ]
+)
 ETL_STATE = pa.schema([pa.field("name", pa.string()), pa.field("seq", pa.int64())])
 
 TABLES: dict[str, pa.Schema] = {
@@ -91,6 +122,8 @@ TABLES: dict[str, pa.Schema] = {
     "dim_hs": DIM_HS,
     "dim_country": DIM_COUNTRY,
     "dim_office": DIM_OFFICE,
+    "fact_assessment": FACT_ASSESSMENT,
+    "fact_assessment_reason": FACT_ASSESSMENT_REASON,
     "ingest_batch": INGEST_BATCH,
     "quarantine": QUARANTINE,
     "etl_state": ETL_STATE,
@@ -105,6 +138,22 @@ KEYS: dict[str, tuple[str, ...]] = {
     "dim_hs": ("hs6",),
     "dim_country": ("country_code",),
     "dim_office": ("office_code",),
-    "quarantine": ("source_id", "row", "field"),
+    "fact_assessment": (
+        "declaration_id",
+        "version",
+        "policy_version",
+        "profile_set_version",
+        "model_version",
+    ),
+    "fact_assessment_reason": (
+        "declaration_id",
+        "version",
+        "policy_version",
+        "profile_set_version",
+        "model_version",
+        "kind",
+        "code",
+    ),
+    "quarantine": ("source_id", "row", "field", "reason"),
     "ingest_batch": ("source_id", "batch_no"),
 }

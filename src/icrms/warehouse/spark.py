@@ -231,6 +231,14 @@ class SparkWarehouse(Warehouse):
         """Run Spark SQL on the warehouse's views and return Arrow."""
         return self.session.sql(query).toArrow()
 
+    def execute(self, statement: str) -> None:
+        """Run a Spark SQL statement."""
+        self.session.sql(statement)
+
+    def register(self, name: str, rows: pa.Table) -> None:
+        """Expose Arrow rows as a temp view of this warehouse's session."""
+        self.session.createDataFrame(rows).createOrReplaceTempView(name)
+
     def close(self) -> None:
         """Drop the views; stop the session if this warehouse built it."""
         if self._closed:

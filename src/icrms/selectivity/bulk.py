@@ -1,0 +1,360 @@
+"""The bulk engine: the live engine's decision, computed in the warehouse's SQL (DuckDB or Spark).
+
+Every profile criterion is compiled to SQL and evaluated in one scan of the item rows; selection
+draws, AEO facilitation, watchlist hits, thresholds, the random draw and the office capacity
+follow the same rules as :func:`icrms.selectivity.engine.decide`, so both give the same channel,
+score and reasons (the live/bulk equivalence tests hold them to that).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from icrms.profiles import rules
+from icrms.profiles.schemas import CHANNEL_RANK, CHANNELS_BY_RANK
+from icrms.profiles.watchlists import KIND_FIELDS, WatchlistSnapshot
+from icrms.selectivity.draw import sql_draw_hex, threshold_hex
+from icrms.selectivity.engine import Snapshot
+from icrms.selectivity.facts import assessment_facts
+from icrms.warehouse.base import LoadBatch, Warehouse
+from icrms.warehouse.schema import TABLES
+
+ITEMS = "bulk_items"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few SQL spellings that differ between DuckDB and Spark."""
+
+    name: str
+
+    def keep_non_null(self, values: str) -> str:
+        if self.name == "spark":
+            return f"filter(array({values}), x -> x IS NOT NULL)"
+        return f"list_filter([{values}], lambda x: x IS NOT NULL)"
+
+    def explode(self, array: str) -> str:
+        return f"explode({array})" if self.name == "spark" else f"unnest({array})"
+
+    def split(self, text: str, sep: str) -> str:
+        return (
+            f"split({text}, '{sep}')" if self.name == "spark" else f"string_split({text}, '{sep}')"
+        )
+
+    def sorted_list(self, value: str) -> str:
+        return (
+            f"array_sort(collect_list({value}))"
+            if self.name == "spark"
+            else f"list({value} ORDER BY {value})"
+        )
+
+    def list_by(self, value: str, key: str) -> str:
+        """The values of a group as a list ordered by ``key``."""
+        if self.name == "spark":
+            return (
+                f"transform(array_sort(collect_list(struct({key} AS k, {value} AS v))), s -> s.v)"
+            )
+        return f"list({value} ORDER BY {key})"
+
+    def json_object(self, pairs: dict[str, str]) -> str:
+        if self.name == "spark":
+            return (
+                "to_json(named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs.items()) + "))"
+            )
+        return "to_json(struct_pack(" + ", ".join(f'"{k}" := {v}' for k, v in pairs.items()) + "))"
+
+    def json_array(self, lists: list[str]) -> str:
+        """A JSON array text from lists of JSON texts (NULL lists count as empty)."""
+        if self.name == "spark":
+            parts = ", ".join(f"coalesce({x}, array())" for x in lists)
+            return f"concat('[', array_join(concat({parts}), ','), ']')"
+        parts = ", ".join(f"coalesce({x}, [])" for x in lists)
+        return f"'[' || array_to_string(flatten([{parts}]), ',') || ']'"
+
+    def empty_list(self) -> str:
+        return "CAST(NULL AS ARRAY<STRING>)" if self.name == "spark" else "CAST(NULL AS VARCHAR[])"
+
+
+def _lit(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _case(column: str, mapping: dict[str, Any], default: object) -> str:
+    if not mapping:
+        return _lit(default)
+    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in sorted(mapping.items()))
+    return f"CASE {column} {whens} ELSE {_lit(default)} END"
+
+
+def watchlist_table(watchlists: dict[str, WatchlistSnapshot]) -> pa.Table:
+    """Watchlist entries in force, as the table the compiled criteria read (``bulk_watchlist``)."""
+    entries = [
+        (
+            name,
+            entry.watchlist.kind,
+            value,
+            entry.watchlist.score,
+            CHANNEL_RANK[entry.watchlist.min_channel],
+        )
+        for name, entry in watchlists.items()
+        for value in entry.values
+    ]
+    schema = pa.schema(
+        [
+            ("list", pa.string()),
+            ("kind", pa.string()),
+            ("value", pa.string()),
+            ("w_score", pa.int32()),
+            ("w_rank", pa.int32()),
+        ]
+    )
+    return pa.Table.from_pylist([dict(zip(schema.names, e, strict=True)) for e in entries], schema)
+
+
+def criterion_sql(criterion: rules.Criterion, dialect: str) -> str:
+    """A criterion as SQL over ``bulk_items``, reading watchlists from ``bulk_watchlist``."""
+    return rules.to_sql(
+        criterion,
+        dialect,  # type: ignore[arg-type]
+        watchlist_table="bulk_watchlist",
+        watchlist_name_column="list",
+        watchlist_value_column="value",
+    )
+
+
+def _reference_tables(snapshot: Snapshot) -> dict[str, pa.Table]:
+    profiles = pa.table(
+        {
+            "p": pa.array(range(len(snapshot.profiles)), pa.int32()),
+            "code": [p.code for p in snapshot.profiles],
+            "profile_version": pa.array([p.version for p in snapshot.profiles], pa.int32()),
+            "category": [p.category for p in snapshot.profiles],
+            "score": pa.array([p.score for p in snapshot.profiles], pa.int32()),
+            "min_rank": pa.array([p.min_rank for p in snapshot.profiles], pa.int32()),
+            "rate_hex": [threshold_hex(p.selection_rate) for p in snapshot.profiles],
+            "sampled": [p.selection_rate < 1 for p in snapshot.profiles],
+        }
+    )
+    return {"bulk_profiles": profiles, "bulk_watchlist": watchlist_table(snapshot.watchlists)}
+
+
+def bulk_sql(snapshot: Snapshot, d: Dialect) -> str:
+    """The whole decision as one query over the view ``bulk_items``."""
+    policy, secret = snapshot.policy, snapshot.secret
+    cases = (
+        ", ".join(
+            f"CASE WHEN {criterion_sql(p.criterion, d.name)} THEN {i} END"
+            for i, p in enumerate(snapshot.profiles)
+        )
+        or "CAST(NULL AS INT)"
+    )
+    pct = policy.aeo_revenue_score_pct
+    profile_reason = d.json_object(
+        {
+            "kind": "'profile'",
+            "code": "code",
+            "version": "profile_version",
+            "category": "category",
+            "score": "points",
+            "min_channel": _rank_name("eff_rank"),
+            "items": "items",
+            "selected": "selected",
+            "selection_draw": "CASE WHEN sampled THEN draw END",
+            "aeo_facilitated": "facilitated",
+        }
+    )
+    hit_reason = d.json_object(
+        {
+            "kind": "'watchlist'",
+            "list": "list",
+            "field": "field",
+            "value": "value",
+            "score": "w_score",
+            "min_channel": _rank_name("w_rank"),
+        }
+    )
+    hits = " UNION ".join(
+        f"SELECT DISTINCT declaration_id, version, list, '{f}' AS field, v AS value, w_score, w_rank "
+        f"FROM (SELECT declaration_id, version, "
+        + (f"{d.explode(d.split(f, ';'))}" if f == "containers" else f)
+        + f" AS v FROM {ITEMS} WHERE {f} IS NOT NULL) i JOIN bulk_watchlist w ON w.kind = '{kind}' AND w.value = i.v"
+        for kind, fields in KIND_FIELDS.items()
+        for f in fields
+    )
+    random_hex = _case(
+        "office_code", {k: threshold_hex(v) for k, v in policy.random_share_by_office.items()}, None
+    )
+    by_procedure = _case(
+        "procedure",
+        {k: threshold_hex(v) for k, v in policy.random_share_by_procedure.items()},
+        threshold_hex(policy.random_share),
+    )
+    share = _case("office_code", policy.random_share_by_office, None)
+    share_procedure = _case("procedure", policy.random_share_by_procedure, policy.random_share)
+    random_rank = CHANNEL_RANK[policy.random_channel]
+    capacity = _case("office_code", {k: v for k, v in policy.red_capacity_by_office.items()}, None)
+    random_reason = d.json_object(
+        {
+            "kind": "'random'",
+            "share": "share",
+            "draw": "random_draw",
+            "channel": _lit(policy.random_channel),
+        }
+    )
+    quota_reason = d.json_object(
+        {
+            "kind": "'quota'",
+            "office_code": "office_code",
+            "red_capacity": "capacity",
+            "channel": "'yellow'",
+        }
+    )
+    return f"""
+WITH heads AS (
+    SELECT declaration_id, version, min(office_code) AS office_code, min(procedure) AS procedure,
+           max(CASE WHEN aeo THEN 1 ELSE 0 END) = 1 AS aeo, min(lodged_at) AS lodged_at,
+           min(lodged_date) AS lodged_date
+    FROM {ITEMS} GROUP BY declaration_id, version),
+matches AS (
+    SELECT declaration_id, version, item_no, {d.explode(d.keep_non_null(cases))} AS p FROM {ITEMS}),
+matched AS (
+    SELECT m.declaration_id, m.version, m.p, {d.sorted_list("m.item_no")} AS items
+    FROM matches m GROUP BY m.declaration_id, m.version, m.p),
+judged AS (
+    SELECT x.*, {
+        sql_draw_hex(secret, d.name, "x.declaration_id", "x.version", "concat('profile:', x.code)")
+    } AS draw
+    FROM (SELECT mt.*, bp.code, bp.profile_version, bp.category, bp.score, bp.min_rank, bp.rate_hex, bp.sampled,
+                 h.aeo AND bp.category = 'revenue' AS facilitated
+          FROM matched mt JOIN bulk_profiles bp ON bp.p = mt.p
+          JOIN heads h ON h.declaration_id = mt.declaration_id AND h.version = mt.version) x),
+scored AS (
+    SELECT j.*, j.draw < j.rate_hex AS selected,
+           CASE WHEN facilitated THEN CAST(floor(j.score * {
+        pct
+    } / 100) AS INT) ELSE j.score END AS points,
+           CASE WHEN facilitated THEN least(j.min_rank, greatest(j.min_rank - 1, 1)) ELSE j.min_rank END AS eff_rank
+    FROM judged j),
+by_profiles AS (
+    SELECT declaration_id, version,
+           sum(CASE WHEN selected THEN points ELSE 0 END) AS points,
+           max(CASE WHEN selected THEN eff_rank ELSE 0 END) AS rank_,
+           max(CASE WHEN selected AND category = 'security' AND eff_rank = 3 THEN 1 ELSE 0 END) AS protected_,
+           {d.list_by(profile_reason, "code")} AS reasons
+    FROM scored GROUP BY declaration_id, version),
+hits AS ({hits}),
+hit_lists AS (
+    SELECT declaration_id, version, list, max(w_score) AS w_score, max(w_rank) AS w_rank
+    FROM hits GROUP BY declaration_id, version, list),
+by_lists AS (
+    SELECT l.declaration_id, l.version, sum(l.w_score) AS points, max(l.w_rank) AS rank_,
+           max(CASE WHEN l.w_rank = 3 THEN 1 ELSE 0 END) AS protected_, max(r.reasons) AS reasons
+    FROM hit_lists l JOIN (
+        SELECT declaration_id, version, {
+        d.list_by(hit_reason, "concat(list, '|', field, '|', value)")
+    } AS reasons
+        FROM hits GROUP BY declaration_id, version) r
+      ON r.declaration_id = l.declaration_id AND r.version = l.version
+    GROUP BY l.declaration_id, l.version),
+combined AS (
+    SELECT h.*, coalesce(p.points, 0) + coalesce(w.points, 0) AS score,
+           greatest(coalesce(p.rank_, 0), coalesce(w.rank_, 0)) AS rank0,
+           coalesce(p.protected_, 0) + coalesce(w.protected_, 0) > 0 AS protected0,
+           p.reasons AS profile_reasons, w.reasons AS list_reasons,
+           coalesce({random_hex}, {by_procedure}) AS random_hex,
+           coalesce({share}, {share_procedure}) AS share,
+           {sql_draw_hex(secret, d.name, "h.declaration_id", "h.version")} AS random_draw,
+           {capacity} AS capacity
+    FROM heads h
+    LEFT JOIN by_profiles p ON p.declaration_id = h.declaration_id AND p.version = h.version
+    LEFT JOIN by_lists w ON w.declaration_id = h.declaration_id AND w.version = h.version),
+drawn AS (
+    SELECT c.*, c.share > 0 AND c.random_draw < c.random_hex AS random_selected,
+           greatest(c.rank0, CASE WHEN c.score >= {policy.red_threshold} THEN 3
+                                  WHEN c.score >= {
+        policy.yellow_threshold
+    } THEN 2 ELSE 0 END) AS rank1
+    FROM combined c),
+ranked AS (
+    SELECT r.*, CASE WHEN random_selected THEN greatest(rank1, {
+        random_rank
+    }) ELSE rank1 END AS rank2,
+           protected0 OR (random_selected AND {random_rank} = 3) AS protected
+    FROM drawn r),
+queued AS (
+    SELECT q.*, coalesce(sum(CASE WHEN rank2 = 3 THEN 1 ELSE 0 END) OVER (
+               PARTITION BY office_code, lodged_date ORDER BY lodged_at, declaration_id, version
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS reds_before
+    FROM ranked q),
+decided AS (
+    SELECT z.*, rank2 = 3 AND capacity IS NOT NULL AND NOT protected AND reds_before >= capacity AS downgraded
+    FROM queued z)
+SELECT declaration_id, version, office_code, lodged_date, score,
+       {_rank_name("CASE WHEN downgraded THEN 2 ELSE rank2 END")} AS channel,
+       random_selected,
+       {
+        d.json_array(
+            [
+                "profile_reasons",
+                "list_reasons",
+                f"CASE WHEN random_selected THEN array({random_reason}) END"
+                if d.name == "spark"
+                else f"CASE WHEN random_selected THEN [{random_reason}] END",
+                f"CASE WHEN downgraded THEN array({quota_reason}) END"
+                if d.name == "spark"
+                else f"CASE WHEN downgraded THEN [{quota_reason}] END",
+            ]
+        )
+    } AS reasons
+FROM decided"""
+
+
+def _rank_name(rank: str) -> str:
+    whens = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(CHANNELS_BY_RANK))
+    return f"CASE {rank} {whens} END"
+
+
+def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
+    """Decide every declaration whose item rows ``items_sql`` selects; one row per declaration."""
+    if snapshot.scorer is not None:
+        raise NotImplementedError("bulk scoring with a model is added with the model registry")
+    d = Dialect(warehouse.backend)
+    for name, table in _reference_tables(snapshot).items():
+        warehouse.register(name, table)
+    warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
+    return warehouse.sql(bulk_sql(snapshot, d))
+
+
+def bulk_assess_and_store(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
+    """Decide in bulk and keep the assessments in the warehouse (fact_assessment and reasons)."""
+    result = bulk_assess(warehouse, snapshot, items_sql=items_sql)
+    facts, bridge = assessment_facts(
+        result.to_pylist(),
+        policy_version=snapshot.policy_version,
+        profile_set_version=snapshot.profile_set_version,
+        model_version=None,
+        engine="bulk",
+    )
+    empty_items, empty_controls = (
+        TABLES["fact_item"].empty_table(),
+        TABLES["fact_control"].empty_table(),
+    )
+    warehouse.load(
+        LoadBatch(empty_items, empty_controls, assessments=facts, assessment_reasons=bridge)
+    )
+    return result
+
+
+def reasons_of(result: pa.Table) -> list[list[dict[str, Any]]]:
+    """The reasons column parsed from JSON."""
+    return [json.loads(text) for text in result.column("reasons").to_pylist()]

@@ -1,0 +1,175 @@
+"""Live selectivity: the policy in force, the snapshot the engine reads, assessments and replay."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from icrms.core.clock import now
+from icrms.declarations.schemas import DeclarationCreate
+from icrms.declarations.service import get_declaration
+from icrms.errors import NotFoundError
+from icrms.profiles import watchlists
+from icrms.profiles.service import active_profile_set, get_profile
+from icrms.profiles.tables import ProfileSetRow
+from icrms.selectivity.engine import CompiledProfile, Decision, Scorer, Snapshot, decide
+from icrms.selectivity.schemas import AssessmentRead, PolicyConfig
+from icrms.selectivity.tables import AssessmentRow, PolicyRow
+
+
+def current_policy(session: Session) -> tuple[int, PolicyConfig]:
+    """The policy in force (version 1 with defaults is created on first use)."""
+    row = session.scalar(select(PolicyRow).order_by(PolicyRow.version.desc()).limit(1))
+    if row is None:
+        return set_policy(session, config=PolicyConfig(), note="defaults")
+    return row.version, PolicyConfig.model_validate(row.config)
+
+
+def set_policy(
+    session: Session, *, config: PolicyConfig, note: str | None = None
+) -> tuple[int, PolicyConfig]:
+    """Put a new policy version in force."""
+    row = PolicyRow(config=config.model_dump(), created_at=now(), note=note)
+    session.add(row)
+    session.flush()
+    return row.version, config
+
+
+def build_snapshot(
+    session: Session, *, secret: bytes, today: date | None = None, scorer: Scorer | None = None
+) -> Snapshot:
+    """Compile what is in force now: the active profile set, watchlists and policy."""
+    policy_version, policy = current_policy(session)
+    set_version, profiles = active_profile_set(session, today=today or now().date())
+    return Snapshot(
+        policy_version,
+        policy,
+        set_version,
+        [CompiledProfile.of(p) for p in profiles],
+        watchlists.snapshot(session),
+        secret,
+        scorer,
+    )
+
+
+def assess(
+    session: Session, *, snapshot: Snapshot, declaration: DeclarationCreate
+) -> AssessmentRead:
+    """Assess a declaration and store the assessment (the same inputs return the stored one)."""
+    model_version = snapshot.scorer.version if snapshot.scorer else None
+    existing = session.scalar(
+        select(AssessmentRow).where(
+            AssessmentRow.declaration_id == declaration.declaration_id,
+            AssessmentRow.version == declaration.version,
+            AssessmentRow.policy_version == snapshot.policy_version,
+            AssessmentRow.profile_set_version == snapshot.profile_set_version,
+            AssessmentRow.model_version.is_(None)
+            if model_version is None
+            else AssessmentRow.model_version == model_version,
+        )
+    )
+    if existing is not None:
+        return _read(existing)
+    rows = declaration.item_rows()
+    lodged_date = rows[0]["lodged_date"]
+    decision = decide(
+        snapshot,
+        rows,
+        reds_so_far=_reds(session, snapshot, declaration.office_code, lodged_date, None),
+    )
+    row = AssessmentRow(
+        declaration_id=declaration.declaration_id,
+        version=declaration.version,
+        office_code=declaration.office_code,
+        lodged_date=lodged_date,
+        assessed_at=now(),
+        channel=decision.channel,
+        score=decision.score,
+        policy_version=snapshot.policy_version,
+        profile_set_version=snapshot.profile_set_version,
+        model_version=model_version,
+        reasons=decision.reasons,
+    )
+    session.add(row)
+    session.flush()
+    return _read(row)
+
+
+def get_assessment(session: Session, *, assessment_id: int) -> AssessmentRead:
+    """An assessment by id."""
+    row = session.get(AssessmentRow, assessment_id)
+    if row is None:
+        raise NotFoundError(f"assessment {assessment_id} not found")
+    return _read(row)
+
+
+def replay(
+    session: Session, *, assessment_id: int, secret: bytes, scorer: Scorer | None = None
+) -> tuple[AssessmentRead, Decision]:
+    """Decide again with exactly the inputs the assessment had; the decision must be the same."""
+    stored = get_assessment(session, assessment_id=assessment_id)
+    set_row = session.get(ProfileSetRow, stored.profile_set_version)
+    policy_row = session.get(PolicyRow, stored.policy_version)
+    if set_row is None or policy_row is None:
+        raise NotFoundError(
+            f"assessment {assessment_id}: its profile set or policy version is missing"
+        )
+    profiles = [
+        CompiledProfile.of(get_profile(session, code=c, version=v)) for c, v in set_row.members
+    ]
+    snapshot = Snapshot(
+        stored.policy_version,
+        PolicyConfig.model_validate(policy_row.config),
+        stored.profile_set_version,
+        profiles,
+        watchlists.snapshot(session, at=stored.assessed_at),
+        secret,
+        scorer,
+    )
+    declaration = get_declaration(
+        session, declaration_id=stored.declaration_id, version=stored.version
+    )
+    reds = _reds(session, snapshot, stored.office_code, stored.lodged_date, stored.id)
+    return stored, decide(snapshot, declaration.item_rows(), reds_so_far=reds)
+
+
+def _reds(
+    session: Session, snapshot: Snapshot, office: str, day: date, before_id: int | None
+) -> int:
+    """Red channels already given at the office that day (only when it has a capacity)."""
+    if office not in snapshot.policy.red_capacity_by_office:
+        return 0
+    query = (
+        select(func.count())
+        .select_from(AssessmentRow)
+        .where(
+            AssessmentRow.office_code == office,
+            AssessmentRow.lodged_date == day,
+            AssessmentRow.channel == "red",
+            AssessmentRow.policy_version == snapshot.policy_version,
+            AssessmentRow.profile_set_version == snapshot.profile_set_version,
+        )
+    )
+    if before_id is not None:
+        query = query.where(AssessmentRow.id < before_id)
+    return int(session.scalar(query) or 0)
+
+
+def assessments_after(session: Session, *, assessment_id: int, limit: int) -> list[AssessmentRead]:
+    """Assessments stored after ``assessment_id``, oldest first (for the incremental ETL)."""
+    rows = session.scalars(
+        select(AssessmentRow)
+        .where(AssessmentRow.id > assessment_id)
+        .order_by(AssessmentRow.id)
+        .limit(limit)
+    )
+    return [_read(row) for row in rows]
+
+
+def _read(row: AssessmentRow) -> AssessmentRead:
+    return AssessmentRead.model_validate(row, from_attributes=True)
+
+
+__all__ = ["assess", "build_snapshot", "current_policy", "get_assessment", "replay", "set_policy"]

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -66,6 +67,11 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except IcrmsError as exc:
             err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            raise typer.Exit(2) from exc
+        except PydanticValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or exc.title
+                err_console.print(f"[red]error:[/red] {field}={error.get('input')!r}: {error['msg']}", highlight=False)
             raise typer.Exit(2) from exc
 
     return wrapper  # type: ignore[return-value]

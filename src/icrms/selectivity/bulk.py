@@ -15,11 +15,13 @@ from typing import Any
 import pyarrow as pa
 
 from icrms.profiles import rules
+from icrms.profiles.rules import ir
 from icrms.profiles.schemas import CHANNEL_RANK, CHANNELS_BY_RANK
 from icrms.profiles.watchlists import KIND_FIELDS, WatchlistSnapshot
 from icrms.selectivity.draw import sql_draw_hex, threshold_hex
-from icrms.selectivity.engine import Snapshot
+from icrms.selectivity.engine import Snapshot, index_key
 from icrms.selectivity.facts import assessment_facts
+from icrms.selectivity.templates import Template, parameterize
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.schema import TABLES
 
@@ -145,19 +147,81 @@ def _reference_tables(snapshot: Snapshot) -> dict[str, pa.Table]:
             "sampled": [p.selection_rate < 1 for p in snapshot.profiles],
         }
     )
-    return {"bulk_profiles": profiles, "bulk_watchlist": watchlist_table(snapshot.watchlists)}
+    index = [
+        {"field": key[0], "value": value, "p": i}
+        for i, key in enumerate(index_key(p) for p in snapshot.profiles)
+        if key is not None
+        for value in key[1]
+    ]
+    index_schema = pa.schema([("field", pa.string()), ("value", pa.string()), ("p", pa.int32())])
+    return {
+        "bulk_profiles": profiles,
+        "bulk_watchlist": watchlist_table(snapshot.watchlists),
+        "bulk_profile_index": pa.Table.from_pylist(index, index_schema),
+    }
 
 
-def bulk_sql(snapshot: Snapshot, d: Dialect) -> str:
-    """The whole decision as one query over the view ``bulk_items``."""
-    policy, secret = snapshot.policy, snapshot.secret
-    cases = (
-        ", ".join(
-            f"CASE WHEN {criterion_sql(p.criterion, d.name)} THEN {i} END"
-            for i, p in enumerate(snapshot.profiles)
+@dataclass
+class _Shape:
+    """Profiles sharing one criterion template (and index field), with their constants."""
+
+    template: Template
+    field: str | None
+    rows: list[dict[str, Any]]
+
+
+def _shapes(snapshot: Snapshot) -> list[_Shape]:
+    shapes: dict[tuple[ir.Node, str | None], _Shape] = {}
+    for i, profile in enumerate(snapshot.profiles):
+        template, values = parameterize(profile.criterion.root)
+        key = index_key(profile)
+        field = key[0] if key else None
+        shape = shapes.setdefault((template.root, field), _Shape(template, field, []))
+        shape.rows.append(
+            {"p": i, **{c.name: v for c, v in zip(template.params, values, strict=True)}}
         )
-        or "CAST(NULL AS INT)"
+    return list(shapes.values())
+
+
+def _matches_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Table]]:
+    """(declaration, item, profile) for every item a profile's criterion is TRUE on.
+
+    Each criterion template is evaluated once, joined with the table of its profiles' constants;
+    a profile with an index key only meets the rows that hold one of its values.
+    """
+    parts, tables = [], {}
+    for n, shape in enumerate(_shapes(snapshot)):
+        name = f"bulk_shape_{n}"
+        tables[name] = pa.Table.from_pylist(shape.rows, shape.template.schema())
+        condition = rules.to_sql(
+            rules.Criterion(
+                "", shape.template.root, frozenset(), frozenset(), rules.resolve_catalog(None, None)
+            ),
+            d.name,  # type: ignore[arg-type]
+            watchlist_table="bulk_watchlist",
+            watchlist_name_column="list",
+            watchlist_value_column="value",
+        )
+        if shape.field is None:
+            source = f"{ITEMS} i CROSS JOIN {name} pt"
+        else:
+            source = (
+                f"{ITEMS} i JOIN bulk_profile_index x ON x.field = '{shape.field}' AND x.value = i.{shape.field} "
+                f"JOIN {name} pt ON pt.p = x.p"
+            )
+        parts.append(
+            f"SELECT i.declaration_id, i.version, i.item_no, pt.p FROM {source} WHERE {condition}"
+        )
+    empty = (
+        f"SELECT declaration_id, version, item_no, CAST(NULL AS INT) AS p FROM {ITEMS} WHERE FALSE"
     )
+    return " UNION ALL ".join(parts) or empty, tables
+
+
+def bulk_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Table]]:
+    """The whole decision as one query over the view ``bulk_items``, and the tables it reads."""
+    policy, secret = snapshot.policy, snapshot.secret
+    matches, shape_tables = _matches_sql(snapshot, d)
     pct = policy.aeo_revenue_score_pct
     profile_reason = d.json_object(
         {
@@ -219,21 +283,23 @@ def bulk_sql(snapshot: Snapshot, d: Dialect) -> str:
             "channel": "'yellow'",
         }
     )
-    return f"""
+    return (
+        f"""
 WITH heads AS (
     SELECT declaration_id, version, min(office_code) AS office_code, min(procedure) AS procedure,
            max(CASE WHEN aeo THEN 1 ELSE 0 END) = 1 AS aeo, min(lodged_at) AS lodged_at,
            min(lodged_date) AS lodged_date
     FROM {ITEMS} GROUP BY declaration_id, version),
-matches AS (
-    SELECT declaration_id, version, item_no, {d.explode(d.keep_non_null(cases))} AS p FROM {ITEMS}),
+matches AS ({matches}),
 matched AS (
     SELECT m.declaration_id, m.version, m.p, {d.sorted_list("m.item_no")} AS items
     FROM matches m GROUP BY m.declaration_id, m.version, m.p),
 judged AS (
     SELECT x.*, {
-        sql_draw_hex(secret, d.name, "x.declaration_id", "x.version", "concat('profile:', x.code)")
-    } AS draw
+            sql_draw_hex(
+                secret, d.name, "x.declaration_id", "x.version", "concat('profile:', x.code)"
+            )
+        } AS draw
     FROM (SELECT mt.*, bp.code, bp.profile_version, bp.category, bp.score, bp.min_rank, bp.rate_hex, bp.sampled,
                  h.aeo AND bp.category = 'revenue' AS facilitated
           FROM matched mt JOIN bulk_profiles bp ON bp.p = mt.p
@@ -241,8 +307,8 @@ judged AS (
 scored AS (
     SELECT j.*, j.draw < j.rate_hex AS selected,
            CASE WHEN facilitated THEN CAST(floor(j.score * {
-        pct
-    } / 100) AS INT) ELSE j.score END AS points,
+            pct
+        } / 100) AS INT) ELSE j.score END AS points,
            CASE WHEN facilitated THEN least(j.min_rank, greatest(j.min_rank - 1, 1)) ELSE j.min_rank END AS eff_rank
     FROM judged j),
 by_profiles AS (
@@ -261,8 +327,8 @@ by_lists AS (
            max(CASE WHEN l.w_rank = 3 THEN 1 ELSE 0 END) AS protected_, max(r.reasons) AS reasons
     FROM hit_lists l JOIN (
         SELECT declaration_id, version, {
-        d.list_by(hit_reason, "concat(list, '|', field, '|', value)")
-    } AS reasons
+            d.list_by(hit_reason, "concat(list, '|', field, '|', value)")
+        } AS reasons
         FROM hits GROUP BY declaration_id, version) r
       ON r.declaration_id = l.declaration_id AND r.version = l.version
     GROUP BY l.declaration_id, l.version),
@@ -282,13 +348,13 @@ drawn AS (
     SELECT c.*, c.share > 0 AND c.random_draw < c.random_hex AS random_selected,
            greatest(c.rank0, CASE WHEN c.score >= {policy.red_threshold} THEN 3
                                   WHEN c.score >= {
-        policy.yellow_threshold
-    } THEN 2 ELSE 0 END) AS rank1
+            policy.yellow_threshold
+        } THEN 2 ELSE 0 END) AS rank1
     FROM combined c),
 ranked AS (
     SELECT r.*, CASE WHEN random_selected THEN greatest(rank1, {
-        random_rank
-    }) ELSE rank1 END AS rank2,
+            random_rank
+        }) ELSE rank1 END AS rank2,
            protected0 OR (random_selected AND {random_rank} = 3) AS protected
     FROM drawn r),
 queued AS (
@@ -303,20 +369,22 @@ SELECT declaration_id, version, office_code, lodged_date, score,
        {_rank_name("CASE WHEN downgraded THEN 2 ELSE rank2 END")} AS channel,
        random_selected,
        {
-        d.json_array(
-            [
-                "profile_reasons",
-                "list_reasons",
-                f"CASE WHEN random_selected THEN array({random_reason}) END"
-                if d.name == "spark"
-                else f"CASE WHEN random_selected THEN [{random_reason}] END",
-                f"CASE WHEN downgraded THEN array({quota_reason}) END"
-                if d.name == "spark"
-                else f"CASE WHEN downgraded THEN [{quota_reason}] END",
-            ]
-        )
-    } AS reasons
-FROM decided"""
+            d.json_array(
+                [
+                    "profile_reasons",
+                    "list_reasons",
+                    f"CASE WHEN random_selected THEN array({random_reason}) END"
+                    if d.name == "spark"
+                    else f"CASE WHEN random_selected THEN [{random_reason}] END",
+                    f"CASE WHEN downgraded THEN array({quota_reason}) END"
+                    if d.name == "spark"
+                    else f"CASE WHEN downgraded THEN [{quota_reason}] END",
+                ]
+            )
+        } AS reasons
+FROM decided""",
+        {**_reference_tables(snapshot), **shape_tables},
+    )
 
 
 def _rank_name(rank: str) -> str:
@@ -328,11 +396,11 @@ def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> 
     """Decide every declaration whose item rows ``items_sql`` selects; one row per declaration."""
     if snapshot.scorer is not None:
         raise NotImplementedError("bulk scoring with a model is added with the model registry")
-    d = Dialect(warehouse.backend)
-    for name, table in _reference_tables(snapshot).items():
+    query, tables = bulk_sql(snapshot, Dialect(warehouse.backend))
+    for name, table in tables.items():
         warehouse.register(name, table)
     warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
-    return warehouse.sql(bulk_sql(snapshot, d))
+    return warehouse.sql(query)
 
 
 def bulk_assess_and_store(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:

@@ -83,6 +83,48 @@ def _index_key(node: ir.Node) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+# Text fields from the most to the least selective: the index uses the first one a criterion pins.
+SELECTIVE_FIELDS = (
+    "declaration_id",
+    "importer_id",
+    "declarant_id",
+    "seller_id",
+    "transport_document",
+    "courier_id",
+    "hs_code",
+    "hs6",
+    "hs4",
+    "description",
+    "hs2",
+    "country_of_origin",
+    "country_of_export",
+    "office_code",
+    "preference",
+    "procedure",
+    "currency",
+    "transport_mode",
+)
+
+
+def index_key(profile: CompiledProfile) -> tuple[str, tuple[str, ...]] | None:
+    """A (field, values) that every matching row must have, when the criterion says so.
+
+    The first top-level conjunct of the form ``field = 'v'`` or ``field IN ('v', …)`` on a text
+    field: a row whose field holds none of the values cannot match, so both engines test the
+    criterion only on rows that do.
+    """
+    root = profile.criterion.root
+    conjuncts = root.args if isinstance(root, ir.Logic) and root.op == "and" else (root,)
+    keys = [k for k in map(_index_key, conjuncts) if k]
+    if not keys:
+        return None
+    key = min(
+        keys,
+        key=lambda k: (SELECTIVE_FIELDS.index(k[0]) if k[0] in SELECTIVE_FIELDS else 99, len(k[1])),
+    )
+    return key[0], tuple(dict.fromkeys(key[1]))
+
+
 @dataclass
 class ProfileIndex:
     """Profiles grouped by a required field value, so a row is tested only against candidates."""
@@ -94,9 +136,7 @@ class ProfileIndex:
     def build(cls, profiles: Iterable[CompiledProfile]) -> ProfileIndex:
         index = cls()
         for p in profiles:
-            root = p.criterion.root
-            conjuncts = root.args if isinstance(root, ir.Logic) and root.op == "and" else (root,)
-            key = next((k for k in map(_index_key, conjuncts) if k), None)
+            key = index_key(p)
             if key is None:
                 index.always.append(p)
                 continue

@@ -50,7 +50,7 @@ def compare(result: pa.Table, live: dict[tuple[str, int], Any]) -> list[str]:
 
 
 def check(wh: Warehouse, history: tuple[pa.Table, Snapshot, dict[tuple[str, int], Any]]) -> None:
-    items, snap, live = history
+    _, snap, live = history
     result = bulk_assess(wh, snap, items_sql="SELECT * FROM fact_item")
     assert result.num_rows == DECLARATIONS == len(live)
     assert compare(result, live) == []

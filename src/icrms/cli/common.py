@@ -71,7 +71,10 @@ def handle_errors(func: F) -> F:
         except PydanticValidationError as exc:
             for error in exc.errors():
                 field = ".".join(str(p) for p in error["loc"]) or exc.title
-                err_console.print(f"[red]error:[/red] {field}={error.get('input')!r}: {error['msg']}", highlight=False)
+                err_console.print(
+                    f"[red]error:[/red] {field}={error.get('input')!r}: {error['msg']}",
+                    highlight=False,
+                )
             raise typer.Exit(2) from exc
 
     return wrapper  # type: ignore[return-value]

@@ -39,6 +39,9 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(
+                "PRAGMA synchronous=NORMAL"
+            )  # with WAL: durable on commit but for power loss
             cursor.close()
 
         return engine

@@ -47,18 +47,19 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
+# ISO 6346 letter values skip multiples of 11 (A=10, B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38):
+# the 1-based position of a character in this string, minus one, is its value.
+ISO6346_VALUES = "0123456789A_BCDEFGHIJK_LMNOPQRSTU_VWXYZ"
+
+
 def _container_ok(c: str) -> str:
     """SQL: TRUE when ``c`` is an ISO 6346 container number with the right check digit."""
-    # Letter values skip multiples of 11: A=10, B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38.
-    n = f"(ascii(substr({c}, i + 1, 1)) - 55)"
-    value = (
-        f"CASE WHEN i < 4 THEN {n} + ({n} >= 11)::INT + ({n} >= 21)::INT + ({n} >= 31)::INT "
-        f"ELSE CAST(substr({c}, i + 1, 1) AS INT) END"
+    total = " + ".join(
+        f"(strpos('{ISO6346_VALUES}', substr({c}, {i + 1}, 1)) - 1) * {2**i}" for i in range(10)
     )
-    total = f"list_sum(list_transform(range(10), lambda i: ({value}) * (1 << i)))"
     return (
         f"(regexp_full_match({c}, '[A-Z]{{3}}[UJZR][0-9]{{7}}') "
-        f"AND {total} % 11 % 10 = CAST(substr({c}, 11, 1) AS INT))"
+        f"AND ({total}) % 11 % 10 = CAST(substr({c}, 11, 1) AS INT))"
     )
 
 
@@ -166,11 +167,15 @@ class Validator:
             lodged = f"CASE WHEN regexp_full_match(lodged_at, '{ISO_OFFSET}') THEN TRY_CAST(lodged_at AS TIMESTAMPTZ) END"
             local_date = "TRY_CAST(left(lodged_at, 10) AS DATE)"
         key = "declaration_id, coalesce(version, '1') AS version, item_no"
+        rules = checks(adapter)
+        broken = " OR ".join(f"({c.bad})" for c in rules)
         problems = ", ".join(
             f"CASE WHEN {c.bad} THEN {{'field': '{adapter.source_of(c.field)}', "
             f"'value': CAST({c.field} AS VARCHAR), 'reason': '{c.reason}'}} END"
-            for c in checks(adapter)
+            for c in rules
         )
+        self._problems = f"""SELECT {ROW}, unnest(list_filter([{problems}], lambda p: p IS NOT NULL)) AS p
+            FROM checked WHERE NOT _ok"""
         return f"""
             WITH mapped AS (SELECT {ROW}, {", ".join(mapped)} FROM raw),
             repeats AS (
@@ -183,7 +188,7 @@ class Validator:
                 FROM mapped m LEFT JOIN repeats r
                   ON m.declaration_id = r.declaration_id AND m.item_no = r.item_no
                  AND coalesce(m.version, '1') = r.version)
-            SELECT *, list_filter([{problems}], lambda p: p IS NOT NULL) AS _problems FROM typed"""
+            SELECT *, NOT coalesce({broken}, FALSE) AS _ok FROM typed"""
 
     def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
         """Split raw rows into (items, controls, quarantine records)."""
@@ -197,9 +202,8 @@ class Validator:
             items = con.sql(self._items).to_arrow_table()
             controls = con.sql(self._controls).to_arrow_table()
             quarantine = con.sql(
-                f"""SELECT c.{ROW} AS row, p.field, p.value, p.reason, to_json(r) AS raw
-                FROM (SELECT {ROW}, unnest(_problems) AS p FROM checked WHERE len(_problems) > 0) c
-                JOIN raw r USING ({ROW}) ORDER BY row"""
+                f"""SELECT c.{ROW} AS row, c.p.field, c.p.value, c.p.reason, to_json(r) AS raw
+                FROM ({self._problems}) c JOIN raw r USING ({ROW}) ORDER BY row"""
             ).to_arrow_table()
         finally:
             con.unregister("raw")
@@ -233,7 +237,7 @@ def _items_sql(source: str) -> str:
             CAST(customs_value AS DOUBLE)
                 / NULLIF(CAST(coalesce(net_mass_kg, gross_mass_kg) AS DOUBLE), 0) AS unit_value,
             CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key, '{source}' AS source
-        FROM checked WHERE len(_problems) = 0"""
+        FROM checked WHERE _ok"""
 
 
 def _controls_sql(source: str) -> str:
@@ -247,4 +251,4 @@ def _controls_sql(source: str) -> str:
             CAST(extra_revenue AS DOUBLE) AS extra_revenue,
             list_contains({sql_list(BOOL_TRUE)}, lower(critical)) AS critical,
             seizure_goods, concealment, modus_operandi, '{source}' AS source
-        FROM checked WHERE len(_problems) = 0 AND control_outcome IS NOT NULL"""
+        FROM checked WHERE _ok AND control_outcome IS NOT NULL"""

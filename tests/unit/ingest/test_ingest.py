@@ -187,3 +187,20 @@ def test_date_format_maps_columns(wh: DuckDBWarehouse, workspace: Settings, tmp_
         ("irregularity", 250.0),
         ("no_finding", 0.0),
     ]
+
+
+def test_container_check_digit_and_codes_are_checked(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    rows = [
+        native_row(1, containers="CSQU3054383;MSKU1234565"),
+        native_row(2, containers="CSQU3054383;CSQU3054384"),
+        native_row(3, transport_mode="12"),
+        native_row(4, country_of_export="ZZ", currency="XYZ"),
+    ]
+    report = ingest_file(
+        wh, write_csv(tmp_path / "codes.csv", rows), fmt="native", settings=workspace
+    )
+    found = {(r["row"], r["field"]) for r in wh.quarantined(report.source_id).to_pylist()}
+    assert found == {(3, "containers"), (4, "transport_mode"), (5, "currency")}
+    assert report.loaded == 1

@@ -1,0 +1,178 @@
+"""Live scoring: the promoted model as a selectivity :class:`~icrms.selectivity.engine.Scorer`.
+
+History lookups come from the tables materialised at training time, held in dictionaries, so a
+declaration is scored without any warehouse query.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from icrms.models import features
+from icrms.models.derive import EPOCH, feature_names
+from icrms.models.registry import Artifact
+
+TOP_FEATURES = 5
+ANOMALY_Z = 3.5  # robust z-score of log unit value beyond which an item is an outlier
+ANOMALY_FEATURES = ("uv_hs6_origin_z", "uv_hs6_z")
+NUMERIC_KEYS = {"net_mass_kg", "customs_value"}
+Row = Mapping[str, Any]
+
+
+def _tables() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    return features._tables()
+
+
+def _key(values: Sequence[Any], cols: Sequence[str]) -> tuple[Any, ...] | None:
+    out = []
+    for v, c in zip(values, cols, strict=True):
+        if v is None:
+            return None
+        out.append(float(v) if c in NUMERIC_KEYS else str(v))
+    return tuple(out)
+
+
+def _day(v: Any) -> float | None:
+    if v is None:
+        return None
+    return float((v - EPOCH).days)
+
+
+def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, ...], tuple]]:
+    """Dictionaries key → stats of each materialised history table."""
+    out: dict[str, dict[tuple[Any, ...], tuple]] = {}
+    for name, (cols, stats) in _tables().items():
+        table = history[name]
+        keys = zip(*(table.column(c).to_pylist() for c in cols), strict=True)
+        values = zip(*(table.column(s).to_pylist() for s in stats), strict=True)
+        out[name] = {
+            _key(k, cols): tuple(
+                _day(v) if s == "first" else v for v, s in zip(vals, stats, strict=True)
+            )  # type: ignore[misc]
+            for k, vals in zip(keys, values, strict=True)
+        }
+    return out
+
+
+def _item_view(row: Row) -> dict[str, Any]:
+    """A live item row with the derived fields the warehouse adds (HS levels, unit value)."""
+    out = dict(row)
+    hs = str(out.get("hs_code") or "")
+    for n in (2, 4, 6):
+        out.setdefault(f"hs{n}", hs[:n] or None)
+    lodged = out.get("lodged_date") or out.get("lodged_at")
+    out["lodged_date"] = lodged.date() if isinstance(lodged, datetime) else lodged
+    value, mass = out.get("customs_value"), out.get("net_mass_kg")
+    if out.get("unit_value") is None and value is not None:
+        mass = mass if mass else out.get("gross_mass_kg")
+        out["unit_value"] = float(value) / float(mass) if mass else None
+    return out
+
+
+def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) -> dict[str, list]:
+    """Raw columns of a declaration's items, with history from the in-memory tables."""
+    items = [_item_view(r) for r in rows]
+    cols: dict[str, list[Any]] = {c: [r.get(c) for r in items] for c in features.ITEM_COLUMNS}
+    cols["n_items"] = [len(items)] * len(items)
+    for name, (keys, stats) in _tables().items():
+        table = index[name]
+        found = [table.get(_key([r.get(k) for k in keys], keys)) for r in items]  # type: ignore[arg-type]
+        for i, s in enumerate(stats):
+            cols[f"{name}__{s}"] = [None if f is None else f[i] for f in found]
+    return cols
+
+
+class ModelScorer:
+    """The promoted model behind the selectivity Scorer protocol."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.version = artifact.version
+        self.model = artifact.model
+        self.index = index_history(artifact.history)
+        self.names = feature_names()
+        booster_names = self.model.booster.feature_name()
+        if booster_names != self.names:
+            missing = sorted(set(booster_names) - set(self.names))
+            from icrms.errors import ValidationError
+
+            raise ValidationError(
+                "model.features",
+                ", ".join(missing[:5]) or len(booster_names),
+                f"model {artifact.version} needs features this version of icrms does not compute",
+            )
+
+    def probabilities(self, rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated probability per item and the feature matrix."""
+        x = self.model.matrix(raw_rows(rows, self.index))
+        return self.model.probability(x), x
+
+    def contribution(self, rows: Sequence[Row]) -> dict[str, Any] | None:
+        """The model's reason for a declaration: its riskiest item, explained."""
+        if not rows:
+            return None
+        p, x = self.probabilities(rows)
+        return explain(self.model, self.version, rows, p, x, self.names)
+
+
+def explain(
+    model: Any,
+    version: str,
+    rows: Sequence[Row],
+    p: np.ndarray,
+    x: np.ndarray,
+    names: Sequence[str],
+    contrib: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The reason dict for one declaration given its item probabilities and features.
+
+    ``contrib`` are the riskiest item's feature contributions when already computed in bulk.
+    """
+    top = int(np.argmax(p))
+    prob = float(p[top])
+    if contrib is None:
+        contrib = model.booster.predict(x[top : top + 1], pred_contrib=True, num_threads=1)[0]
+    contrib = contrib[:-1]
+    order = np.argsort(-np.abs(contrib))[:TOP_FEATURES]
+    thresholds = model.thresholds
+    channel = (
+        "red"
+        if prob >= thresholds.get("red_at", 2)
+        else "yellow"
+        if prob >= thresholds.get("yellow_at", 2)
+        else "green"
+    )
+    anomalies = []
+    for i in range(len(rows)):
+        for f in ANOMALY_FEATURES:
+            z = x[i, names.index(f)]
+            if not math.isnan(z) and abs(z) >= ANOMALY_Z:
+                anomalies.append(
+                    {"item_no": rows[i].get("item_no"), "feature": f, "value": round(float(z), 2)}
+                )
+                break
+    anomalies.sort(key=lambda a: (a["item_no"] is None, a["item_no"]))
+    revenue = model.expected_revenue(x[top : top + 1], p[top : top + 1])
+    return {
+        "code": "model",
+        "model_version": version,
+        "score": round(100 * prob),
+        "min_channel": channel,
+        "probability": round(prob, 4),
+        "expected_revenue": round(float(revenue[0]), 2),
+        "item_no": rows[top].get("item_no"),
+        "top_features": [
+            {
+                "feature": names[j],
+                "value": None if math.isnan(x[top, j]) else round(float(x[top, j]), 4),
+                "contribution": round(float(contrib[j]), 4),
+            }
+            for j in order
+        ],
+        "anomalies": anomalies,
+    }

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from icrms.cli import assess, controls, demo, generate, ingest, profiles, warehouse, watchlists
+from icrms.cli import (
+    assess,
+    controls,
+    demo,
+    generate,
+    ingest,
+    models,
+    profiles,
+    warehouse,
+    watchlists,
+)
 from icrms.core.logging import configure
 from icrms.settings import get_settings
 
@@ -21,6 +31,9 @@ app.add_typer(controls.app, name="controls")
 app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(watchlists.app, name="watchlists")
+app.add_typer(models.app, name="models")
+app.command("evaluate")(models.evaluate)
+app.command("simulate")(models.simulate)
 
 
 def main() -> None:

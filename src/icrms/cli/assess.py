@@ -19,6 +19,8 @@ from icrms.declarations.service import submit_declaration
 from icrms.errors import ValidationError
 from icrms.ingest.flows import ingest_file
 from icrms.ingest.readers import read_column
+from icrms.models.live import ModelScorer
+from icrms.models.service import promoted_scorer, registry
 from icrms.selectivity import service
 from icrms.selectivity.bulk import bulk_assess_and_store
 
@@ -48,7 +50,9 @@ def assess(
     current = settings()
     source = store(current)
     with source.session() as s:
-        snapshot = service.build_snapshot(s, secret=current.selectivity_secret())
+        snapshot = service.build_snapshot(
+            s, secret=current.selectivity_secret(), scorer=promoted_scorer(current)
+        )
     with warehouse(current) as wh:
         started = time.perf_counter()
         if target is not None:
@@ -99,7 +103,9 @@ def _live(path: Path, as_json: bool) -> None:
     declaration = DeclarationCreate.model_validate(json.loads(path.read_text(encoding="utf-8")))
     with store(current).session() as s:
         submit_declaration(s, declaration=declaration)
-        snapshot = service.build_snapshot(s, secret=current.selectivity_secret())
+        snapshot = service.build_snapshot(
+            s, secret=current.selectivity_secret(), scorer=promoted_scorer(current)
+        )
         assessment = service.assess(s, snapshot=snapshot, declaration=declaration)
     data = assessment.model_dump(mode="json")
     emit(
@@ -116,8 +122,10 @@ def _live(path: Path, as_json: bool) -> None:
 def _replay(assessment_id: int, as_json: bool) -> None:
     current = settings()
     with store(current).session() as s:
+        version = service.get_assessment(s, assessment_id=assessment_id).model_version
+        scorer = ModelScorer(registry(current).load(version)) if version else None
         stored, decision = service.replay(
-            s, assessment_id=assessment_id, secret=current.selectivity_secret()
+            s, assessment_id=assessment_id, secret=current.selectivity_secret(), scorer=scorer
         )
     same = (stored.channel, stored.score, stored.reasons) == (
         decision.channel,

@@ -28,6 +28,8 @@ from icrms.controls.effectiveness import profile_effectiveness
 from icrms.declarations.schemas import DeclarationCreate, ItemCreate
 from icrms.declarations.service import submit_declaration
 from icrms.ingest.flows import ingest_file
+from icrms.models.demo import step_model
+from icrms.models.service import promoted_scorer
 from icrms.profiles import service, watchlists
 from icrms.profiles.files import read_profiles
 from icrms.profiles.schemas import EntryCreate, WatchlistCreate
@@ -134,7 +136,10 @@ def step_assess(ctx: DemoContext) -> None:
     source = store(current)
     with source.session() as s:
         snapshot = selectivity.build_snapshot(
-            s, secret=current.selectivity_secret(), today=date(2025, 6, 30)
+            s,
+            secret=current.selectivity_secret(),
+            today=date(2025, 6, 30),
+            scorer=promoted_scorer(current),
         )
     with warehouse(current) as wh:
         result = bulk_assess_and_store(wh, snapshot, items_sql="SELECT * FROM fact_item")
@@ -153,7 +158,7 @@ def step_assess(ctx: DemoContext) -> None:
             live.append(selectivity.assess(s, snapshot=snapshot, declaration=declaration))
     with source.session() as s:
         stored, replayed = selectivity.replay(
-            s, assessment_id=live[0].id, secret=current.selectivity_secret()
+            s, assessment_id=live[0].id, secret=current.selectivity_secret(), scorer=snapshot.scorer
         )
     ctx.summary["channels"] = dict(sorted(Counter(result.column("channel").to_pylist()).items()))
     ctx.summary["live"] = [
@@ -207,6 +212,7 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_generate,
     step_ingest,
     step_profiles,
+    step_model,
     step_assess,
     step_effectiveness,
 ]
@@ -246,6 +252,8 @@ def _print_summary(summary: dict[str, object]) -> None:
     console.print("control results by selection and outcome:")
     for row in summary["control_results"]:  # type: ignore[attr-defined]
         console.print(f"  {row['selection']:<10} {row['outcome']:<13} {row['n']:>8,}")
+    model = summary["model"]
+    console.print(f"model {model['version']} trained on {model['window']} and promoted")  # type: ignore[index]
     console.print(
         f"active profiles: {summary['profiles']['active']}; "  # type: ignore[index]
         f"repeat offenders on the watchlist: {summary['profiles']['repeat_offenders']}"

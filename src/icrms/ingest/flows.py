@@ -18,7 +18,7 @@ from icrms.errors import ValidationError
 from icrms.ingest.readers import FileFormatError, RawBatch, iter_batches, read_columns
 from icrms.ingest.validation import Validator
 from icrms.settings import Settings
-from icrms.warehouse.base import LoadBatch, Warehouse
+from icrms.warehouse.base import LoadBatch, SqlRows, Warehouse
 from icrms.warehouse.schema import QUARANTINE
 
 log = get_logger(__name__)
@@ -88,7 +88,12 @@ def ingest_file(
     adapter = ADAPTERS[fmt]
     report = IngestReport(str(path), fmt, source_id(path, fmt), ignored_columns=ignored)
     committed = warehouse.committed_batches(report.source_id)
-    validator = Validator(adapter, getattr(settings.ingest, adapter.timezone_setting), fmt)
+    validator = Validator(
+        adapter,
+        getattr(settings.ingest, adapter.timezone_setting),
+        fmt,
+        warehouse.local_connection(),
+    )
     try:
         for batch_no, raw in enumerate(iter_batches(path, settings.ingest.batch_rows)):
             done = committed.get(batch_no)
@@ -118,7 +123,18 @@ def ingest_file(
 def _load_batch(
     warehouse: Warehouse, validator: Validator, raw: RawBatch, report: IngestReport, batch_no: int
 ) -> dict[str, int]:
-    items, controls, problems = validator.validate(raw.rows)
+    if validator.con is warehouse.local_connection():  # load straight from the checked rows
+        problems = validator.prepare(raw.rows)
+        items: pa.Table | SqlRows = SqlRows(validator.items_sql)
+        controls: pa.Table | SqlRows = SqlRows(validator.controls_sql)
+        valid = (
+            warehouse.sql(f"SELECT count(*) AS n FROM ({validator.items_sql}) v")
+            .column("n")[0]
+            .as_py()
+        )
+    else:
+        items, controls, problems = validator.validate(raw.rows)
+        valid = items.num_rows
     records = problems.to_pylist() + [
         {"row": e.row, "field": "(row)", "value": e.text, "reason": e.reason, "raw": e.text}
         for e in raw.shape_errors
@@ -126,7 +142,7 @@ def _load_batch(
     for record in records:
         record.update(source_id=report.source_id, file=report.file, format=report.format)
     bad_rows = len({r["row"] for r in records})
-    counts = {"rows_in": raw.rows_in, "valid": items.num_rows, "quarantined": bad_rows}
+    counts = {"rows_in": raw.rows_in, "valid": valid, "quarantined": bad_rows}
     result = warehouse.load(
         LoadBatch(
             items=items,

@@ -24,6 +24,7 @@ from icrms.declarations.fields import (
 )
 from icrms.declarations.parsers.base import Adapter, q, text
 from icrms.ingest.readers import ROW
+from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
 
 NUMBERS = [f.name for f in NATIVE_FIELDS if pa.types.is_floating(f.type)] + ["extra_revenue"]
 BOOL_TRUE = ("true", "t", "1", "yes", "y")
@@ -50,6 +51,10 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
 # ISO 6346 letter values skip multiples of 11 (A=10, B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38):
 # the 1-based position of a character in this string, minus one, is its value.
 ISO6346_VALUES = "0123456789A_BCDEFGHIJK_LMNOPQRSTU_VWXYZ"
+
+
+def _sql_in(values: list[str]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
 def _container_ok(c: str) -> str:
@@ -97,7 +102,7 @@ def checks(adapter: Adapter) -> list[Check]:
         ),
         Check(
             "currency",
-            "currency IS NOT NULL AND NOT list_contains(getvariable('currencies'), currency)",
+            f"currency IS NOT NULL AND currency NOT IN {_sql_in(sorted(codes.currencies()))}",
             "is not an ISO 4217 currency code",
         ),
         _one_of("control_outcome", OUTCOMES),
@@ -120,7 +125,7 @@ def checks(adapter: Adapter) -> list[Check]:
         ),
     ]
     for c in ("country_of_export", "country_of_origin"):
-        bad = f"{c} IS NOT NULL AND NOT list_contains(getvariable('countries'), {c})"
+        bad = f"{c} IS NOT NULL AND {c} NOT IN {_sql_in(sorted(codes.countries()))}"
         rules.append(Check(c, bad, "is not an ISO 3166-1 alpha-2 country code"))
     for c in ("version", "item_no"):
         bad = f"{c} IS NOT NULL AND coalesce(TRY_CAST({c} AS INTEGER) < 1, TRUE)"
@@ -137,26 +142,42 @@ def checks(adapter: Adapter) -> list[Check]:
 
 
 class Validator:
-    """Validates raw batches of one format; holds its DuckDB connection and SQL."""
+    """Validates raw batches of one format in DuckDB.
 
-    def __init__(self, adapter: Adapter, timezone: str, source_label: str) -> None:
+    ``prepare`` leaves a temporary table ``checked`` in the connection: every row typed as the
+    warehouse wants it, with ``_ok`` telling whether it met every rule. Given the DuckDB
+    warehouse's own connection, the warehouse loads straight from ``checked``; otherwise
+    ``validate`` hands Arrow tables over.
+    """
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        timezone: str,
+        source_label: str,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
         self.adapter = adapter
-        self.con = duckdb.connect()
+        self._owned = con is None
+        self.con = con if con is not None else duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET VARIABLE countries = ?", [sorted(codes.countries())])
-        self.con.execute("SET VARIABLE currencies = ?", [sorted(codes.currencies())])
         self._timezone = timezone
-        self._checked_by_schema: dict[pa.Schema, str] = {}
-        self._items = _items_sql(source_label)
-        self._controls = _controls_sql(source_label)
+        self._source = source_label
+        self._sql_by_schema: dict[pa.Schema, tuple[str, str]] = {}
+        self.items_sql = f"SELECT {', '.join(FACT_ITEM.names)} FROM checked WHERE _ok"
+        self.controls_sql = (
+            f"SELECT {', '.join(FACT_CONTROL.names)} FROM checked WHERE _ok AND outcome IS NOT NULL"
+        )
 
-    def _checked_sql(self, raw: pa.Schema) -> str:
+    def _ctes(self, raw: pa.Schema) -> str:
         adapter, timezone = self.adapter, self._timezone
         mapped = []
         for column in NATIVE_COLUMNS + CONTROL_COLUMNS:
             expr = adapter.fields.get(column, "CAST(NULL AS VARCHAR)")
             source = adapter.source_of(column)
-            if column in TYPED and expr == text(source) and _is_number(raw, source):
+            if expr == text(source) and source not in raw.names:
+                expr = "CAST(NULL AS VARCHAR)"  # an optional column the file does not have
+            elif column in TYPED and expr == text(source) and _is_number(raw, source):
                 expr = q(source)  # already a number (Parquet): no round trip through text
             mapped.append(f"{'upper' if column in CODES_UPPER else ''}({expr}) AS {column}")
         if adapter.date_format:
@@ -167,15 +188,6 @@ class Validator:
             lodged = f"CASE WHEN regexp_full_match(lodged_at, '{ISO_OFFSET}') THEN TRY_CAST(lodged_at AS TIMESTAMPTZ) END"
             local_date = "TRY_CAST(left(lodged_at, 10) AS DATE)"
         key = "declaration_id, coalesce(version, '1') AS version, item_no"
-        rules = checks(adapter)
-        broken = " OR ".join(f"({c.bad})" for c in rules)
-        problems = ", ".join(
-            f"CASE WHEN {c.bad} THEN {{'field': '{adapter.source_of(c.field)}', "
-            f"'value': CAST({c.field} AS VARCHAR), 'reason': '{c.reason}'}} END"
-            for c in rules
-        )
-        self._problems = f"""SELECT {ROW}, unnest(list_filter([{problems}], lambda p: p IS NOT NULL)) AS p
-            FROM checked WHERE NOT _ok"""
         return f"""
             WITH mapped AS (SELECT {ROW}, {", ".join(mapped)} FROM raw),
             repeats AS (
@@ -187,31 +199,64 @@ class Validator:
                     CASE WHEN m.{ROW} > r.first_row THEN r.first_row END AS _first_row
                 FROM mapped m LEFT JOIN repeats r
                   ON m.declaration_id = r.declaration_id AND m.item_no = r.item_no
-                 AND coalesce(m.version, '1') = r.version)
-            SELECT *, NOT coalesce({broken}, FALSE) AS _ok FROM typed"""
+                 AND coalesce(m.version, '1') = r.version)"""
 
-    def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
-        """Split raw rows into (items, controls, quarantine records)."""
+    def _sql(self, raw: pa.Schema) -> tuple[str, str]:
+        """(SQL creating ``checked``, SQL listing the problems of its rejected rows)."""
+        if raw not in self._sql_by_schema:
+            ctes, rules = self._ctes(raw), checks(self.adapter)
+            broken = " OR ".join(f"({c.bad})" for c in rules)
+            problems = ", ".join(
+                f"CASE WHEN {c.bad} THEN {{'field': '{self.adapter.source_of(c.field)}', "
+                f"'value': CAST({c.field} AS VARCHAR), 'reason': '{c.reason}'}} END"
+                for c in rules
+            )
+            self._sql_by_schema[raw] = (
+                f"""CREATE OR REPLACE TEMP TABLE checked AS {ctes}
+                SELECT {ROW}, NOT coalesce({broken}, FALSE) AS _ok, {_typed_columns(self._source)} FROM typed""",
+                f"""{ctes} SELECT {ROW}, unnest(list_filter([{problems}], lambda p: p IS NOT NULL)) AS p
+                FROM typed WHERE {ROW} IN (SELECT {ROW} FROM checked WHERE NOT _ok)""",
+            )
+        return self._sql_by_schema[raw]
+
+    def prepare(self, raw: pa.Table) -> pa.Table:
+        """Check a batch into ``checked``; return the quarantine records of its rejected rows."""
         con = self.con
+        create, problems = self._sql(raw.schema)
         con.register("raw", raw)
         try:
-            checked = self._checked_by_schema.get(raw.schema)
-            if checked is None:
-                checked = self._checked_by_schema[raw.schema] = self._checked_sql(raw.schema)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {checked}")
-            items = con.sql(self._items).to_arrow_table()
-            controls = con.sql(self._controls).to_arrow_table()
-            quarantine = con.sql(
+            con.execute(create)
+            rejected = con.sql("SELECT count(*) FROM checked WHERE NOT _ok").fetchone()
+            if not rejected or not rejected[0]:
+                return pa.table(
+                    {
+                        "row": pa.array([], pa.int64()),
+                        "field": pa.array([], pa.string()),
+                        "value": pa.array([], pa.string()),
+                        "reason": pa.array([], pa.string()),
+                        "raw": pa.array([], pa.string()),
+                    }
+                )
+            return con.sql(
                 f"""SELECT c.{ROW} AS row, c.p.field, c.p.value, c.p.reason, to_json(r) AS raw
-                FROM ({self._problems}) c JOIN raw r USING ({ROW}) ORDER BY row"""
+                FROM ({problems}) c JOIN raw r USING ({ROW}) ORDER BY row"""
             ).to_arrow_table()
         finally:
             con.unregister("raw")
+
+    def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
+        """Split raw rows into Arrow (items, controls, quarantine records)."""
+        quarantine = self.prepare(raw)
+        items = self.con.sql(self.items_sql).to_arrow_table()
+        controls = self.con.sql(self.controls_sql).to_arrow_table()
         return items, controls, quarantine
 
     def close(self) -> None:
-        """Close the validation connection."""
-        self.con.close()
+        """Drop ``checked``; close the connection if the validator opened it."""
+        if self._owned:
+            self.con.close()
+        else:
+            self.con.execute("DROP TABLE IF EXISTS checked")
 
 
 def _is_number(schema: pa.Schema, column: str) -> bool:
@@ -222,33 +267,27 @@ def _is_number(schema: pa.Schema, column: str) -> bool:
     )
 
 
-def _items_sql(source: str) -> str:
-    numbers = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" for c in NUMBERS if c != "extra_revenue")
+def _typed_columns(source: str) -> str:
+    """The warehouse columns of fact_item and fact_control, typed (NULL where a value is bad)."""
+    numbers = ", ".join(f"TRY_CAST({c} AS DOUBLE) AS {c}" for c in NUMBERS if c != "extra_revenue")
+    truth = sql_list(BOOL_TRUE)
+    version = "TRY_CAST(coalesce(version, '1') AS INTEGER)"
     return f"""
-        SELECT declaration_id, CAST(coalesce(version, '1') AS INTEGER) AS version,
-            _lodged_ts AS lodged_at, office_code, declaration_type, procedure, import_use,
-            payment_method, declarant_id, importer_id, seller_id, courier_id, country_of_export,
-            transport_mode, transport_document, containers, currency,
-            list_contains({sql_list(BOOL_TRUE)}, lower(aeo)) AS aeo,
-            CAST(item_no AS INTEGER) AS item_no, hs_code, description, country_of_origin,
-            origin_marking, preference, quantity_unit, {numbers},
-            _lodged_date AS lodged_date, left(hs_code, 2) AS hs2, left(hs_code, 4) AS hs4,
-            left(hs_code, 6) AS hs6,
-            CAST(customs_value AS DOUBLE)
-                / NULLIF(CAST(coalesce(net_mass_kg, gross_mass_kg) AS DOUBLE), 0) AS unit_value,
-            CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key, '{source}' AS source
-        FROM checked WHERE _ok"""
-
-
-def _controls_sql(source: str) -> str:
-    return f"""
-        SELECT concat_ws('/', declaration_id, coalesce(version, '1'), item_no, '{source}') AS control_key,
-            declaration_id, CAST(coalesce(version, '1') AS INTEGER) AS version,
-            CAST(item_no AS INTEGER) AS item_no,
-            CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key,
-            control_outcome AS outcome, coalesce(control_selection, 'unknown') AS selection,
-            CAST(controlled_at AS TIMESTAMPTZ) AS controlled_at, irregularity_types,
-            CAST(extra_revenue AS DOUBLE) AS extra_revenue,
-            list_contains({sql_list(BOOL_TRUE)}, lower(critical)) AS critical,
-            seizure_goods, concealment, modus_operandi, '{source}' AS source
-        FROM checked WHERE _ok AND control_outcome IS NOT NULL"""
+        declaration_id, {version} AS version,
+        _lodged_ts AS lodged_at, office_code, declaration_type, procedure, import_use,
+        payment_method, declarant_id, importer_id, seller_id, courier_id, country_of_export,
+        transport_mode, transport_document, containers, currency,
+        list_contains({truth}, lower(aeo)) AS aeo,
+        TRY_CAST(item_no AS INTEGER) AS item_no, hs_code, description, country_of_origin,
+        origin_marking, preference, quantity_unit, {numbers},
+        _lodged_date AS lodged_date, left(hs_code, 2) AS hs2, left(hs_code, 4) AS hs4,
+        left(hs_code, 6) AS hs6,
+        TRY_CAST(customs_value AS DOUBLE)
+            / NULLIF(TRY_CAST(coalesce(net_mass_kg, gross_mass_kg) AS DOUBLE), 0) AS unit_value,
+        TRY_CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key, '{source}' AS source,
+        concat_ws('/', declaration_id, coalesce(version, '1'), item_no, '{source}') AS control_key,
+        control_outcome AS outcome, coalesce(control_selection, 'unknown') AS selection,
+        TRY_CAST(controlled_at AS TIMESTAMPTZ) AS controlled_at, irregularity_types,
+        TRY_CAST(extra_revenue AS DOUBLE) AS extra_revenue,
+        list_contains({truth}, lower(critical)) AS critical,
+        seizure_goods, concealment, modus_operandi"""

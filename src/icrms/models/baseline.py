@@ -7,10 +7,11 @@ oversampled 1:1, as in the dataset's own notebook. No history, no references.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from icrms.models.derive import Columns
 
 CATEGORICAL = (
     "office_code",
@@ -49,7 +50,7 @@ class Baseline:
         self.codes: dict[str, dict[str, int]] = {}
         self.model: Any = None
 
-    def matrix(self, cols: Mapping[str, Sequence[Any]]) -> np.ndarray:
+    def matrix(self, cols: Columns) -> np.ndarray:
         out = []
         for c in CATEGORICAL:
             codes = self.codes[c]
@@ -58,7 +59,7 @@ class Baseline:
             out.append(np.array([np.nan if v is None else v for v in cols[c]], dtype=np.float64))
         return np.column_stack(out)
 
-    def fit(self, cols: Mapping[str, Sequence[Any]], y: np.ndarray) -> Baseline:
+    def fit(self, cols: Columns, y: np.ndarray) -> Baseline:
         from xgboost import XGBClassifier
 
         self.codes = {
@@ -78,5 +79,5 @@ class Baseline:
         self.model.fit(x, y)
         return self
 
-    def predict(self, cols: Mapping[str, Sequence[Any]]) -> np.ndarray:
+    def predict(self, cols: Columns) -> np.ndarray:
         return self.model.predict_proba(self.matrix(cols))[:, 1]

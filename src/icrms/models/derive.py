@@ -33,6 +33,7 @@ CATEGORICAL = (
 AGE_ENTITIES = ("importer", "declarant", "seller", "importer_hs6", "seller_importer")
 SMOOTHING = 5.0  # pseudo-controls at the prior rate in each smoothed irregularity rate
 EPOCH = date(1970, 1, 1)
+Columns = Mapping[str, Any]  # column name -> numpy array or list of values
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _log(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_spec(cols: Mapping[str, Sequence[Any]], labels: np.ndarray) -> FeatureSpec:
+def build_spec(cols: Columns, labels: np.ndarray) -> FeatureSpec:
     """Category codes (most frequent first) and prior rate from the training rows."""
     categories = {}
     for c in CATEGORICAL:
@@ -157,7 +158,7 @@ def build_spec(cols: Mapping[str, Sequence[Any]], labels: np.ndarray) -> Feature
     return FeatureSpec(float(np.nanmean(labels)) if len(labels) else 0.0, categories)
 
 
-def derive(cols: Mapping[str, Sequence[Any]], spec: FeatureSpec) -> np.ndarray:
+def derive(cols: Columns, spec: FeatureSpec) -> np.ndarray:
     """The feature matrix (rows × :func:`feature_names`) of raw columns."""
     value, mass = _num(cols["customs_value"]), _num(cols["net_mass_kg"])
     gross, qty = _num(cols["gross_mass_kg"]), _num(cols["quantity"])

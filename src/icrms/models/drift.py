@@ -69,7 +69,7 @@ def drift_report(
     threshold: float = THRESHOLD,
 ) -> dict[str, Any]:
     """PSI of each feature and the score on recent rows; flags those beyond ``threshold``."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for j, name in enumerate([*names, "score"]):
         if name not in ref:
             continue

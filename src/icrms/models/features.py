@@ -164,7 +164,9 @@ FROM {items} WHERE {_not_null(cols)} AND isfinite({measure})"""
 
 
 def _tables() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    out = {f"e_{n}": (cols, ENTITY_STATS) for n, cols in ENTITIES.items()}
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+        f"e_{n}": (cols, ENTITY_STATS) for n, cols in ENTITIES.items()
+    }
     out.update({f"g_{n}": (spec[0], REFERENCE_STATS) for n, spec in REFERENCES.items()})
     return out
 

@@ -51,12 +51,14 @@ def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, 
         table = history[name]
         keys = zip(*(table.column(c).to_pylist() for c in cols), strict=True)
         values = zip(*(table.column(s).to_pylist() for s in stats), strict=True)
-        out[name] = {
-            _key(k, cols): tuple(
-                _day(v) if s == "first" else v for v, s in zip(vals, stats, strict=True)
-            )  # type: ignore[misc]
-            for k, vals in zip(keys, values, strict=True)
-        }
+        index: dict[tuple[Any, ...], tuple] = {}
+        for k, vals in zip(keys, values, strict=True):
+            key = _key(k, cols)
+            if key is not None:
+                index[key] = tuple(
+                    _day(v) if s == "first" else v for v, s in zip(vals, stats, strict=True)
+                )
+        out[name] = index
     return out
 
 
@@ -92,6 +94,7 @@ class ModelScorer:
     """The promoted model behind the selectivity Scorer protocol."""
 
     def __init__(self, artifact: Artifact) -> None:
+        self.artifact = artifact
         self.version = artifact.version
         self.model = artifact.model
         self.index = index_history(artifact.history)
@@ -161,7 +164,7 @@ def explain(
     return {
         "code": "model",
         "model_version": version,
-        "score": round(100 * prob),
+        "score": round(100 * prob) if channel != "green" else 0,
         "min_channel": channel,
         "probability": round(prob, 4),
         "expected_revenue": round(float(revenue[0]), 2),

@@ -33,7 +33,7 @@ def train(
     with the model runs to ``until`` (default: the last lodgement date).
     """
     pipeline.prepare(warehouse)
-    first, last = pipeline.window(warehouse)
+    _first, last = pipeline.window(warehouse)
     until = until or last
     fitted = pipeline.train_on_warehouse(
         warehouse, train_until=until, train_since=since, seed=seed, progress=progress

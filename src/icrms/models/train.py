@@ -24,7 +24,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import average_precision_score
 
 from icrms.errors import ValidationError
-from icrms.models.derive import FeatureSpec, build_spec, derive, feature_names
+from icrms.models.derive import Columns, FeatureSpec, build_spec, derive, feature_names
 from icrms.models.metrics import precision_at
 
 BASE_PARAMS: dict[str, Any] = {
@@ -61,13 +61,13 @@ class TrainedModel:
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
 
-    def matrix(self, cols: Mapping[str, Sequence[Any]]) -> np.ndarray:
+    def matrix(self, cols: Columns) -> np.ndarray:
         """Feature matrix of raw columns."""
         return derive(cols, self.spec)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Calibrated P(irregularity) per row."""
-        raw = self.booster.predict(x, num_threads=1)
+        raw = np.asarray(self.booster.predict(x, num_threads=1))
         xs, ys = self.calibration
         return np.interp(raw, xs, ys) if xs else raw
 
@@ -78,12 +78,12 @@ class TrainedModel:
         return p * np.expm1(np.maximum(self.revenue.predict(x, num_threads=1), 0))
 
 
-def labels_of(cols: Mapping[str, Sequence[Any]]) -> np.ndarray:
+def labels_of(cols: Columns) -> np.ndarray:
     """The fraud label per row (NaN when unlabelled)."""
     return np.array([np.nan if v is None else float(v) for v in cols["fraud"]])
 
 
-def ipw_weights(cols: Mapping[str, Sequence[Any]], x: np.ndarray, seed: int) -> np.ndarray:
+def ipw_weights(cols: Columns, x: np.ndarray, seed: int) -> np.ndarray:
     """Inverse-propensity weights of every row (see module docstring); 1 for unlabelled rows."""
     y = labels_of(cols)
     labelled = ~np.isnan(y)
@@ -115,8 +115,8 @@ def _fit_isotonic(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[list[f
 
 
 def fit(
-    train: Mapping[str, Sequence[Any]],
-    valid: Mapping[str, Sequence[Any]] | None = None,
+    train: Columns,
+    valid: Columns | None = None,
     *,
     seed: int = 0,
     grid: Sequence[Mapping[str, Any]] = GRID,
@@ -172,13 +172,13 @@ def fit(
             valid_sets=[vdata],
             callbacks=[lgb.early_stopping(40, verbose=False)],
         )
-        pv = booster.predict(xv, num_threads=1)
+        pv = np.asarray(booster.predict(xv, num_threads=1))
         score = precision_at(pv, yv, 0.05, wv) + average_precision_score(yv, pv, sample_weight=wv)
         if best is None or score > best[0]:
             best = (score, booster, {**params, "num_boost_round": booster.best_iteration})
     assert best is not None
     _score, booster, params = best
-    raw_v = booster.predict(xv, num_threads=1)
+    raw_v = np.asarray(booster.predict(xv, num_threads=1))
     model = TrainedModel(booster, spec, _fit_isotonic(raw_v, yv, wv), params=params)
     model.revenue = _fit_revenue(train, x_all, labelled, seed)
     pv = model.probability(xv)
@@ -197,7 +197,7 @@ def fit(
 
 
 def _fit_revenue(
-    train: Mapping[str, Sequence[Any]], x: np.ndarray, labelled: np.ndarray, seed: int
+    train: Columns, x: np.ndarray, labelled: np.ndarray, seed: int
 ) -> lgb.Booster | None:
     """Regress log1p(revenue) on the irregular items whose own control records a revenue."""
     rev = np.array([np.nan if v is None else float(v) for v in train["revenue"]])

@@ -77,6 +77,9 @@ class Dialect:
         parts = ", ".join(f"coalesce({x}, [])" for x in lists)
         return f"'[' || array_to_string(flatten([{parts}]), ',') || ']'"
 
+    def singleton(self, value: str) -> str:
+        return f"array({value})" if self.name == "spark" else f"[{value}]"
+
     def empty_list(self) -> str:
         return "CAST(NULL AS ARRAY<STRING>)" if self.name == "spark" else "CAST(NULL AS VARCHAR[])"
 
@@ -218,8 +221,13 @@ def _matches_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Tabl
     return " UNION ALL ".join(parts) or empty, tables
 
 
-def bulk_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Table]]:
-    """The whole decision as one query over the view ``bulk_items``, and the tables it reads."""
+def bulk_sql(
+    snapshot: Snapshot, d: Dialect, *, model: bool = False
+) -> tuple[str, dict[str, pa.Table]]:
+    """The whole decision as one query over the view ``bulk_items``, and the tables it reads.
+
+    With ``model``, a view ``bulk_model`` gives the model's contribution per declaration.
+    """
     policy, secret = snapshot.policy, snapshot.secret
     matches, shape_tables = _matches_sql(snapshot, d)
     pct = policy.aeo_revenue_score_pct
@@ -266,6 +274,15 @@ def bulk_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Table]]:
     share = _case("office_code", policy.random_share_by_office, None)
     share_procedure = _case("procedure", policy.random_share_by_procedure, policy.random_share)
     random_rank = CHANNEL_RANK[policy.random_channel]
+    ranks = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in CHANNEL_RANK.items())
+    model_points = "coalesce(mdl.score, 0)" if model else "0"
+    model_rank = f"coalesce(CASE mdl.min_channel {ranks} END, 0)" if model else "0"
+    model_reason = "mdl.reason" if model else "CAST(NULL AS STRING)"
+    model_join = (
+        "LEFT JOIN bulk_model mdl ON mdl.declaration_id = h.declaration_id AND mdl.version = h.version"
+        if model
+        else ""
+    )
     capacity = _case("office_code", {k: v for k, v in policy.red_capacity_by_office.items()}, None)
     random_reason = d.json_object(
         {
@@ -282,6 +299,15 @@ def bulk_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Table]]:
             "red_capacity": "capacity",
             "channel": "'yellow'",
         }
+    )
+    reasons = d.json_array(
+        [
+            "profile_reasons",
+            "list_reasons",
+            f"CASE WHEN model_reason IS NOT NULL THEN {d.singleton('model_reason')} END",
+            f"CASE WHEN random_selected THEN {d.singleton(random_reason)} END",
+            f"CASE WHEN downgraded THEN {d.singleton(quota_reason)} END",
+        ]
     )
     return (
         f"""
@@ -333,17 +359,18 @@ by_lists AS (
       ON r.declaration_id = l.declaration_id AND r.version = l.version
     GROUP BY l.declaration_id, l.version),
 combined AS (
-    SELECT h.*, coalesce(p.points, 0) + coalesce(w.points, 0) AS score,
-           greatest(coalesce(p.rank_, 0), coalesce(w.rank_, 0)) AS rank0,
+    SELECT h.*, coalesce(p.points, 0) + coalesce(w.points, 0) + {model_points} AS score,
+           greatest(coalesce(p.rank_, 0), coalesce(w.rank_, 0), {model_rank}) AS rank0,
            coalesce(p.protected_, 0) + coalesce(w.protected_, 0) > 0 AS protected0,
-           p.reasons AS profile_reasons, w.reasons AS list_reasons,
+           p.reasons AS profile_reasons, w.reasons AS list_reasons, {model_reason} AS model_reason,
            coalesce({random_hex}, {by_procedure}) AS random_hex,
            coalesce({share}, {share_procedure}) AS share,
            {sql_draw_hex(secret, d.name, "h.declaration_id", "h.version")} AS random_draw,
            {capacity} AS capacity
     FROM heads h
     LEFT JOIN by_profiles p ON p.declaration_id = h.declaration_id AND p.version = h.version
-    LEFT JOIN by_lists w ON w.declaration_id = h.declaration_id AND w.version = h.version),
+    LEFT JOIN by_lists w ON w.declaration_id = h.declaration_id AND w.version = h.version
+    {model_join}),
 drawn AS (
     SELECT c.*, c.share > 0 AND c.random_draw < c.random_hex AS random_selected,
            greatest(c.rank0, CASE WHEN c.score >= {policy.red_threshold} THEN 3
@@ -368,20 +395,7 @@ decided AS (
 SELECT declaration_id, version, office_code, lodged_date, score,
        {_rank_name("CASE WHEN downgraded THEN 2 ELSE rank2 END")} AS channel,
        random_selected,
-       {
-            d.json_array(
-                [
-                    "profile_reasons",
-                    "list_reasons",
-                    f"CASE WHEN random_selected THEN array({random_reason}) END"
-                    if d.name == "spark"
-                    else f"CASE WHEN random_selected THEN [{random_reason}] END",
-                    f"CASE WHEN downgraded THEN array({quota_reason}) END"
-                    if d.name == "spark"
-                    else f"CASE WHEN downgraded THEN [{quota_reason}] END",
-                ]
-            )
-        } AS reasons
+       {reasons} AS reasons
 FROM decided""",
         {**_reference_tables(snapshot), **shape_tables},
     )
@@ -394,13 +408,27 @@ def _rank_name(rank: str) -> str:
 
 def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
     """Decide every declaration whose item rows ``items_sql`` selects; one row per declaration."""
-    if snapshot.scorer is not None:
-        raise NotImplementedError("bulk scoring with a model is added with the model registry")
-    query, tables = bulk_sql(snapshot, Dialect(warehouse.backend))
+    model = snapshot.scorer is not None
+    query, tables = bulk_sql(snapshot, Dialect(warehouse.backend), model=model)
+    if model:
+        tables["bulk_model"] = _model_contributions(warehouse, snapshot, items_sql)
     for name, table in tables.items():
         warehouse.register(name, table)
     warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
     return warehouse.sql(query)
+
+
+def _model_contributions(warehouse: Warehouse, snapshot: Snapshot, items_sql: str) -> pa.Table:
+    """The scorer's contribution per declaration, its reason as the live engine writes it."""
+    from icrms.models.bulk import bulk_contributions
+
+    found = bulk_contributions(warehouse, snapshot.scorer.artifact, items_sql=items_sql)  # type: ignore[union-attr]
+    reasons = [
+        json.dumps({"kind": "model", **json.loads(r)}) for r in found.column("reason").to_pylist()
+    ]
+    return found.set_column(
+        found.schema.get_field_index("reason"), "reason", pa.array(reasons, pa.string())
+    )
 
 
 def bulk_assess_and_store(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
@@ -410,7 +438,7 @@ def bulk_assess_and_store(warehouse: Warehouse, snapshot: Snapshot, *, items_sql
         result.to_pylist(),
         policy_version=snapshot.policy_version,
         profile_set_version=snapshot.profile_set_version,
-        model_version=None,
+        model_version=snapshot.scorer.version if snapshot.scorer else None,
         engine="bulk",
     )
     empty_items, empty_controls = (

@@ -18,12 +18,22 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 
+@dataclass(frozen=True)
+class SqlRows:
+    """Rows given as a query on the warehouse's own connection, in the table's columns and types."""
+
+    query: str
+
+
+Rows = pa.Table | SqlRows
+
+
 @dataclass
 class LoadBatch:
     """What one atomic load writes: facts, quarantined rows and the bookkeeping that goes with them."""
 
-    items: pa.Table
-    controls: pa.Table
+    items: Rows
+    controls: Rows
     quarantine: pa.Table | None = None
     assessments: pa.Table | None = None
     assessment_reasons: pa.Table | None = None
@@ -49,7 +59,7 @@ class Warehouse(ABC):
         """Make the writes inside atomic where the backend can."""
 
     @abstractmethod
-    def _insert_new(self, name: str, rows: pa.Table) -> int:
+    def _insert_new(self, name: str, rows: Rows) -> int:
         """Append the rows of ``rows`` whose key is not in table ``name``; return how many."""
 
     @abstractmethod
@@ -76,13 +86,17 @@ class Warehouse(ABC):
     def close(self) -> None:
         """Release the backend's resources."""
 
+    def local_connection(self) -> duckdb.DuckDBPyConnection | None:
+        """The in-process DuckDB connection holding the warehouse, if it is one (ingest loads through it)."""
+        return None
+
     def load(self, batch: LoadBatch) -> LoadResult:
         """Write a batch; loading the same rows again adds nothing."""
         with self._transaction():
             items = conform(batch.items, "fact_item")
             new_items = self._insert_new("fact_item", items)
             new_controls = self._insert_new("fact_control", conform(batch.controls, "fact_control"))
-            for name, rows in dimension_rows(items).items():
+            for name, rows in dimension_rows(items, self).items():
                 self._insert_new(name, rows)
             for name, rows in (
                 ("quarantine", batch.quarantine),
@@ -129,8 +143,10 @@ class Warehouse(ABC):
         self.close()
 
 
-def conform(rows: pa.Table, name: str) -> pa.Table:
+def conform(rows: Rows, name: str) -> Rows:
     """Reorder and cast columns to the table's schema (missing columns become NULL)."""
+    if isinstance(rows, SqlRows):
+        return rows
     schema = TABLES[name]
     columns = [
         rows.column(f.name).cast(f.type)
@@ -162,15 +178,21 @@ _DIMENSIONS_SQL = {
 }
 
 
-def dimension_rows(items: pa.Table) -> dict[str, pa.Table]:
+def dimension_rows(items: Rows, warehouse: Warehouse) -> dict[str, pa.Table]:
     """The dimension members that a batch of items refers to."""
-    con = duckdb.connect()
-    con.register("items", items)
-    out = {name: con.sql(sql).to_arrow_table() for name, sql in _DIMENSIONS_SQL.items()}
+    if isinstance(items, SqlRows):
+        out = {
+            name: warehouse.sql(f"WITH items AS ({items.query}) {sql}")
+            for name, sql in _DIMENSIONS_SQL.items()
+        }
+    else:
+        con = duckdb.connect()
+        con.register("items", items)
+        out = {name: con.sql(sql).to_arrow_table() for name, sql in _DIMENSIONS_SQL.items()}
+        con.close()
     codes = out["dim_country"].column("country_code").to_pylist()
     out["dim_country"] = pa.table({"country_code": codes, "name": [country_name(c) for c in codes]})
-    con.close()
-    return {name: conform(rows, name) for name, rows in out.items()}
+    return {name: conform(rows, name) for name, rows in out.items()}  # type: ignore[misc]
 
 
 def open_warehouse(kind: str, path: object, **options: object) -> Warehouse:

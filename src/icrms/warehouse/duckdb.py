@@ -11,7 +11,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 
-from icrms.warehouse.base import Warehouse
+from icrms.warehouse.base import Rows, SqlRows, Warehouse
 from icrms.warehouse.schema import KEYS, TABLES
 
 if TYPE_CHECKING:
@@ -52,18 +52,27 @@ class DuckDBWarehouse(Warehouse):
             raise
         self.con.execute("COMMIT")
 
-    def _insert_new(self, name: str, rows: pa.Table) -> int:
-        if rows.num_rows == 0:
-            return 0
-        self.con.register("_incoming", rows)
+    def _insert_new(self, name: str, rows: Rows) -> int:
         keys = ", ".join(KEYS[name])
+        if isinstance(rows, SqlRows):
+            source = f"({rows.query}) _incoming"
+        elif rows.num_rows == 0:
+            return 0
+        else:
+            self.con.register("_incoming", rows)
+            source = "_incoming"
         try:
             inserted = self.con.execute(
-                f"INSERT INTO {name} SELECT * FROM _incoming ANTI JOIN {name} USING ({keys})"
+                f"INSERT INTO {name} SELECT * FROM {source} ANTI JOIN {name} USING ({keys})"
             ).fetchone()
         finally:
-            self.con.unregister("_incoming")
+            if not isinstance(rows, SqlRows):
+                self.con.unregister("_incoming")
         return int(inserted[0]) if inserted else 0
+
+    def local_connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection holding the warehouse: ingest validates and loads in it."""
+        return self.con
 
     def _set_etl_state(self, name: str, seq: int) -> None:
         self.con.execute("DELETE FROM etl_state WHERE name = ?", [name])

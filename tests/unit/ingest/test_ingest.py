@@ -204,3 +204,23 @@ def test_container_check_digit_and_codes_are_checked(
     found = {(r["row"], r["field"]) for r in wh.quarantined(report.source_id).to_pylist()}
     assert found == {(3, "containers"), (4, "transport_mode"), (5, "currency")}
     assert report.loaded == 1
+
+
+def test_optional_columns_may_be_absent(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    columns = [
+        "declaration_id",
+        "lodged_at",
+        "office_code",
+        "importer_id",
+        "item_no",
+        "hs_code",
+        "customs_value",
+    ]
+    path = write_csv(tmp_path / "minimal.csv", [native_row(1), native_row(2)], columns)
+    report = ingest_file(wh, path, fmt="native", settings=workspace)
+    assert (report.loaded, report.quarantined) == (2, 0)
+    assert wh.count("fact_control") == 0
+    row = wh.sql("SELECT version, net_mass_kg, unit_value FROM fact_item LIMIT 1").to_pylist()[0]
+    assert row == {"version": 1, "net_mass_kg": None, "unit_value": None}

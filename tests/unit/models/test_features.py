@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 import math
+from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import pyarrow as pa
+import pytest
 
 from icrms.models import features, pipeline
 from icrms.warehouse.base import LoadBatch

@@ -26,7 +26,6 @@ from profiles_gen import generated_profiles
 
 from icrms.core.db import Store
 from icrms.declarations.schemas import DeclarationCreate
-from icrms.declarations.service import submit_declaration
 from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
 from icrms.selectivity import service
@@ -116,50 +115,14 @@ def live_part(folder: Path, profile_count: int, runs: int) -> dict[str, object]:
     with store.session() as s:
         policy_version, policy = service.current_policy(s)
     snap = Snapshot(policy_version, policy, 1, profiles, {}, SECRET)
-    head = {
-        k: v
-        for k, v in rows[0].items()
-        if k in DeclarationCreate.model_fields and v is not None and k != "containers"
-    }
+    template = DeclarationCreate.from_item_rows(rows)
     latencies = []
     for n in range(runs):
-        declaration = DeclarationCreate.model_validate(
-            {
-                **head,
-                "declaration_id": f"BENCH-{n:06d}",
-                "containers": (rows[0]["containers"] or "").split(";")
-                if rows[0]["containers"]
-                else [],
-                "items": [
-                    {
-                        k: r[k]
-                        for k in (
-                            "item_no",
-                            "hs_code",
-                            "description",
-                            "country_of_origin",
-                            "preference",
-                            "quantity",
-                            "quantity_unit",
-                            "net_mass_kg",
-                            "gross_mass_kg",
-                            "customs_value",
-                            "fob_value",
-                            "duty_rate",
-                            "duty_amount",
-                        )
-                        if r[k] is not None
-                    }
-                    for r in rows
-                ],
-            }
-        )
+        declaration = template.model_copy(update={"declaration_id": f"BENCH-{n:06d}"})
         started = time.perf_counter()
         with store.session() as s:
             service.assess(s, snapshot=snap, declaration=declaration)
         latencies.append((time.perf_counter() - started) * 1000)
-    with store.session() as s:
-        submit_declaration(s, declaration=declaration)
     latencies.sort()
     return {
         "items": len(rows),

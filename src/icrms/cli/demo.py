@@ -25,7 +25,7 @@ from icrms.cli.common import (
     warehouse,
 )
 from icrms.controls.effectiveness import profile_effectiveness
-from icrms.declarations.schemas import DeclarationCreate, ItemCreate
+from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
 from icrms.ingest.flows import ingest_file
 from icrms.models.demo import step_model
@@ -153,7 +153,9 @@ def step_assess(ctx: DemoContext) -> None:
     live = []
     with source.session() as s:
         for declaration_id in ids:
-            declaration = _declaration([r for r in rows if r["declaration_id"] == declaration_id])
+            declaration = DeclarationCreate.from_item_rows(
+                [r for r in rows if r["declaration_id"] == declaration_id]
+            )
             submit_declaration(s, declaration=declaration)
             live.append(selectivity.assess(s, snapshot=snapshot, declaration=declaration))
     with source.session() as s:
@@ -191,21 +193,6 @@ def step_effectiveness(ctx: DemoContext) -> None:
         "hit_rate": base.hit_rate,
     }
     ctx.summary["effectiveness"] = [r.as_dict() for r in rows]
-
-
-def _declaration(rows: list[dict[str, object]]) -> DeclarationCreate:
-    """A declaration rebuilt from its warehouse item rows (for the live engine)."""
-    head = rows[0]
-    header = {
-        k: head[k]
-        for k in DeclarationCreate.model_fields
-        if k in head and k not in ("items", "containers")
-    }
-    header["containers"] = str(head["containers"]).split(";") if head.get("containers") else []
-    items = [{k: r[k] for k in ItemCreate.model_fields if r.get(k) is not None} for r in rows]
-    return DeclarationCreate.model_validate(
-        {**{k: v for k, v in header.items() if v is not None}, "items": items}
-    )
 
 
 STEPS: list[Callable[[DemoContext], None]] = [

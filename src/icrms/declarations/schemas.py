@@ -148,6 +148,19 @@ class DeclarationCreate(BaseModel):
             raise ValueError(f"items: item_no repeated in {numbers}")
         return value
 
+    @classmethod
+    def from_item_rows(cls, rows: list[dict[str, Any]]) -> DeclarationCreate:
+        """A declaration rebuilt from its flat item rows (warehouse or native format)."""
+        head = rows[0]
+        header = {
+            k: head[k]
+            for k in cls.model_fields
+            if k not in ("items", "containers") and head.get(k) is not None
+        }
+        containers = str(head["containers"]).split(";") if head.get("containers") else []
+        items = [{k: r[k] for k in ItemCreate.model_fields if r.get(k) is not None} for r in rows]
+        return cls.model_validate({**header, "containers": containers, "items": items})
+
     def item_rows(self) -> list[dict[str, Any]]:
         """The declaration flattened one row per item (the native flat format plus derived fields)."""
         header = self.model_dump(exclude={"items"})

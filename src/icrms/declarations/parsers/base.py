@@ -11,8 +11,10 @@ def q(column: str) -> str:
 
 
 def text(column: str) -> str:
-    """SQL for a source column as trimmed text, NULL when empty."""
-    return f"NULLIF(TRIM(CAST({q(column)} AS VARCHAR)), '')"
+    """SQL for a source column as trimmed text, NULL when empty (trimming only what needs it)."""
+    value = f"CAST({q(column)} AS VARCHAR)"
+    padded = f"starts_with({value}, ' ') OR ends_with({value}, ' ')"
+    return f"NULLIF(CASE WHEN {padded} THEN trim({value}) ELSE {value} END, '')"
 
 
 @dataclass(frozen=True)

@@ -161,3 +161,53 @@ def test_backtest_and_effectiveness_on_kcs(profiles_file: Path) -> None:
     assert result["baseline"]["source"] == "all_controls"
     assert rows["REV-FTA-MISMATCH"]["controls"] == rows["REV-FTA-MISMATCH"]["selected"] > 0
     assert rows["REV-FTA-MISMATCH"]["hits"] <= rows["REV-FTA-MISMATCH"]["controls"]
+
+
+def test_profiles_export_import_round_trip(
+    profiles_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    icrms("profiles", "add", str(profiles_file))
+    icrms("profiles", "activate", "REV-FTA-MISMATCH")
+    exported = tmp_path / "exported.json"
+    icrms("profiles", "export", "--format", "json", "--out", str(exported))
+    monkeypatch.setenv("ICRMS_HOME", str(tmp_path / "other"))
+    result = json.loads(icrms("profiles", "import", str(exported), "--json").stdout)
+    assert [(r["code"], r["outcome"]) for r in result] == [
+        ("REV-FTA-MISMATCH", "added"),
+        ("REV-LOW-VALUE-CN", "added"),
+    ]
+    listed = json.loads(icrms("profiles", "list", "--json").stdout)
+    assert {p["status"] for p in listed} == {"draft"}, (
+        "an imported profile is never switched on by itself"
+    )
+    assert (
+        json.loads(icrms("profiles", "import", str(exported), "--json").stdout)[0]["outcome"]
+        == "unchanged"
+    )
+
+
+def test_policy_versions_and_control_results_from_a_file(
+    workspace: Settings, tmp_path: Path
+) -> None:
+    assert json.loads(icrms("policy", "show", "--json").stdout)["version"] == 1
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "red_threshold: 50\nrandom_share: 0.05\nred_capacity_by_office: {'0042': 10}\n"
+    )
+    assert json.loads(icrms("policy", "set", str(policy), "--json").stdout)["version"] == 2
+    policy.write_text("red_threshold: 10\nyellow_threshold: 20\n")
+    refused = icrms("policy", "set", str(policy), check=False)
+    assert refused.returncode == 2 and "red_threshold" in refused.stderr
+    assert json.loads(icrms("policy", "show", "--json").stdout)["red_threshold"] == 50
+    results = tmp_path / "results.csv"
+    results.write_text(
+        "declaration_id,controlled_at,outcome,selection,irregularity_types,extra_revenue,seizure_goods\n"
+        "D1,2026-03-03T10:00:00Z,irregularity,random,undervaluation,1200,\n"
+        "D2,2026-03-03T11:00:00Z,seizure,targeted,drugs,0,\n"
+        "D3,2026-03-03T12:00:00Z,no_finding,targeted,,0,\n"
+    )
+    report = json.loads(icrms("controls", "import", str(results), "--json").stdout)
+    assert (report["rows_in"], report["stored"]) == (3, 2)
+    assert report["rejected"][0]["row"] == 3 and "seizure_goods" in report["rejected"][0]["reason"]
+    etl = json.loads(icrms("warehouse", "etl", "--json").stdout)
+    assert etl["control_results"] == 2

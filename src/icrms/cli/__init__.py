@@ -11,6 +11,7 @@ from icrms.cli import (
     generate,
     ingest,
     models,
+    policy,
     profiles,
     warehouse,
     watchlists,
@@ -32,6 +33,7 @@ app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(models.app, name="models")
+app.add_typer(policy.app, name="policy")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

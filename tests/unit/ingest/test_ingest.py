@@ -226,9 +226,13 @@ def test_optional_columns_may_be_absent(
     assert row == {"version": 1, "net_mass_kg": None, "unit_value": None}
 
 
-def test_padding_is_trimmed_and_empty_text_is_null(wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path) -> None:
+def test_padding_is_trimmed_and_empty_text_is_null(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
     rows = [native_row(1, importer_id="  TIN-9 ", country_of_origin=" cn", description="")]
-    report = ingest_file(wh, write_csv(tmp_path / "pad.csv", rows), fmt="native", settings=workspace)
+    report = ingest_file(
+        wh, write_csv(tmp_path / "pad.csv", rows), fmt="native", settings=workspace
+    )
     assert report.loaded == 1
     row = wh.sql("SELECT importer_id, country_of_origin, description FROM fact_item").to_pylist()[0]
     assert row == {"importer_id": "TIN-9", "country_of_origin": "CN", "description": None}

@@ -1,0 +1,54 @@
+"""``icrms policy``: the selectivity policy in force (thresholds, random share, AEO, capacity)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+import yaml
+
+from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, store
+from icrms.errors import ValidationError
+from icrms.selectivity.schemas import PolicyConfig
+from icrms.selectivity.service import current_policy, set_policy
+
+app = typer.Typer(
+    help="The selectivity policy: every change is a new version.", no_args_is_help=True
+)
+
+
+@app.command("show")
+@handle_errors
+def show(as_json: bool = JSON_OPTION) -> None:
+    """The policy in force and its version."""
+    with store().session() as s:
+        version, config = current_policy(s)
+    data = {"version": version, **config.model_dump()}
+    emit(
+        data, as_json, lambda: console.print(yaml.safe_dump(data, sort_keys=False), highlight=False)
+    )
+
+
+@app.command("set")
+@handle_errors
+def set_(
+    file: Path = typer.Argument(
+        ..., help="YAML or JSON with the policy's fields (others keep their defaults)."
+    ),
+    note: str | None = typer.Option(None, "--note"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Put a new policy version in force (an invalid policy is refused and changes nothing)."""
+    if not file.is_file():
+        raise ValidationError("file", str(file), "does not exist")
+    text = file.read_text(encoding="utf-8")
+    data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    config = PolicyConfig.model_validate(data or {})
+    with store().session() as s:
+        version, _ = set_policy(s, config=config, note=note or f"from {file.name}")
+    emit(
+        {"version": version, **config.model_dump()},
+        as_json,
+        lambda: console.print(f"policy version {version} in force"),
+    )

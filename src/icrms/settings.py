@@ -21,7 +21,7 @@ class WarehouseSettings(BaseModel):
 class IngestSettings(BaseModel):
     """File ingest tuning."""
 
-    batch_rows: int = Field(250_000, gt=0)
+    batch_rows: int = Field(default=250_000, gt=0)
     source_timezone: str = "UTC"
     kcs_timezone: str = "Asia/Seoul"
 

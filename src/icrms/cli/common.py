@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
@@ -50,12 +50,18 @@ def store(current: Settings | None = None) -> Store:
     return Store((current or settings()).store_url)
 
 
-def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+def emit(data: Any, as_json: bool, human: Callable[[], object]) -> None:
     """Print JSON on stdout for scripts, or the human rendering."""
     if as_json:
         sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
     else:
         human()
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Print each line as it is (no markup, no highlighting)."""
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
 
 
 def handle_errors(func: F) -> F:

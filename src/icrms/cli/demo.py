@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -47,7 +48,7 @@ class DemoContext:
     seed: int
     show_progress: bool
     data_file: Path | None = None
-    summary: dict[str, object] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def step_generate(ctx: DemoContext) -> None:
@@ -229,32 +230,32 @@ def demo(
     emit(ctx.summary, as_json, lambda: _print_summary(ctx.summary))
 
 
-def _print_summary(summary: dict[str, object]) -> None:
+def _print_summary(summary: dict[str, Any]) -> None:
     gen = summary["generated"]
     ing = summary["ingest"]
-    console.print(f"generated {gen['declarations']:,} declarations, {gen['item_rows']:,} item rows")  # type: ignore[index]
+    console.print(f"generated {gen['declarations']:,} declarations, {gen['item_rows']:,} item rows")
     console.print(
-        f"ingested rows in {ing['rows_in']:,} = loaded {ing['loaded']:,} + quarantined {ing['quarantined']:,}"  # type: ignore[index]
+        f"ingested rows in {ing['rows_in']:,} = loaded {ing['loaded']:,} + quarantined {ing['quarantined']:,}"
     )
     console.print("control results by selection and outcome:")
-    for row in summary["control_results"]:  # type: ignore[attr-defined]
+    for row in summary["control_results"]:
         console.print(f"  {row['selection']:<10} {row['outcome']:<13} {row['n']:>8,}")
     model = summary["model"]
-    console.print(f"model {model['version']} trained on {model['window']} and promoted")  # type: ignore[index]
+    console.print(f"model {model['version']} trained on {model['window']} and promoted")
     console.print(
-        f"active profiles: {summary['profiles']['active']}; "  # type: ignore[index]
+        f"active profiles: {summary['profiles']['active']}; "
         f"repeat offenders on the watchlist: {summary['profiles']['repeat_offenders']}"
-    )  # type: ignore[index]
-    total = sum(summary["channels"].values()) or 1  # type: ignore[attr-defined]
+    )
+    total = sum(summary["channels"].values()) or 1
     console.print("channel mix (bulk engine):")
-    for channel, n in summary["channels"].items():  # type: ignore[attr-defined]
+    for channel, n in summary["channels"].items():
         console.print(f"  {channel:<7} {n:>9,}  {100 * n / total:5.1f} %")
-    for a in summary["live"]:  # type: ignore[attr-defined]
+    for a in summary["live"]:
         console.print(
             f"live assessment {a['id']}: {a['declaration_id']} -> {a['channel']} ({a['score']}) {a['reasons']}"
         )
     console.print(
-        f"replay of assessment {summary['live'][0]['id']}: "  # type: ignore[index]
+        f"replay of assessment {summary['live'][0]['id']}: "
         f"{'identical' if summary['replay_identical'] else 'DIFFERENT'}"
     )
     from icrms.cli.profiles import _print_effectiveness

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal, cast
 
 import typer
 
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, progress_bar
+from icrms.errors import ValidationError
 
 
 @handle_errors
@@ -21,10 +23,18 @@ def generate(
     """Write realistic declarations, with documented fraud patterns and control results."""
     from icrms.generator import generate as generate_file
 
+    if fmt not in ("native", "date"):
+        raise ValidationError("--format", fmt, "is not one of native, date")
+    if out.suffix.lower() not in (".csv", ".jsonl", ".parquet"):
+        raise ValidationError("--out", str(out), "must end in .csv, .jsonl or .parquet")
     with progress_bar("generate", declarations, not as_json) as tick:
         result = generate_file(
-            declarations=declarations, seed=seed, out=out, fmt=fmt, progress=tick
-        )  # type: ignore[arg-type]
+            declarations=declarations,
+            seed=seed,
+            out=out,
+            fmt=cast(Literal["native", "date"], fmt),
+            progress=tick,
+        )
     data = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()}
     emit(
         data,

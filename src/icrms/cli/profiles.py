@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import typer
 
-from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, settings, store, warehouse
+from icrms.cli.common import (
+    JSON_OPTION,
+    console,
+    emit,
+    handle_errors,
+    print_lines,
+    settings,
+    store,
+    warehouse,
+)
 from icrms.profiles import service
 from icrms.profiles.files import dump_profiles, read_profiles
-from icrms.profiles.schemas import ProfileFields, ProfileRead
+from icrms.profiles.schemas import ProfileFields, ProfileRead, Status
 
 app = typer.Typer(
     help="Risk profiles: criteria, versions, status, backtest, effectiveness.", no_args_is_help=True
@@ -25,7 +35,7 @@ def _show(profiles: list[ProfileRead], as_json: bool) -> None:
     emit(
         [p.model_dump(mode="json") for p in profiles],
         as_json,
-        lambda: [console.print(_row(p), highlight=False, soft_wrap=True) for p in profiles],
+        lambda: print_lines(_row(p) for p in profiles),
     )
 
 
@@ -56,7 +66,7 @@ def import_(
     emit(
         data,
         as_json,
-        lambda: [console.print(f"{d['code']:<22} v{d['version']:<3} {d['outcome']}") for d in data],
+        lambda: print_lines(f"{d['code']:<22} v{d['version']:<3} {d['outcome']}" for d in data),
     )
 
 
@@ -102,7 +112,7 @@ def show(
     emit(
         [p.model_dump(mode="json") for p in found],
         as_json,
-        lambda: [console.print(p.model_dump(mode="json"), highlight=False) for p in found],
+        lambda: print_lines(json.dumps(p.model_dump(mode="json"), indent=2) for p in found),
     )
 
 
@@ -135,7 +145,7 @@ def edit(
         _show([service.edit_profile(s, code=code, changes=changes, note=note)], as_json)
 
 
-def _status_command(status: str, doc: str) -> None:
+def _status_command(status: Status, doc: str) -> None:
     @handle_errors
     def command(
         code: str, note: str | None = typer.Option(None, "--note"), as_json: bool = JSON_OPTION
@@ -144,7 +154,7 @@ def _status_command(status: str, doc: str) -> None:
             _show(
                 [service.set_status(s, code=code, status=status, today=date.today(), note=note)],
                 as_json,
-            )  # type: ignore[arg-type]
+            )
 
     command.__doc__ = doc
     app.command(status if status != "active" else "activate")(command)
@@ -190,7 +200,7 @@ def backtest_(
     emit(
         reports[0] if len(reports) == 1 else reports,
         as_json,
-        lambda: [console.print(r, highlight=False) for r in reports],
+        lambda: print_lines(json.dumps(r, indent=2) for r in reports),
     )
 
 

@@ -6,7 +6,16 @@ from dataclasses import asdict
 
 import typer
 
-from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, settings, store, warehouse
+from icrms.cli.common import (
+    JSON_OPTION,
+    console,
+    emit,
+    handle_errors,
+    print_lines,
+    settings,
+    store,
+    warehouse,
+)
 from icrms.warehouse.etl import run_etl
 from icrms.warehouse.schema import TABLES
 
@@ -33,4 +42,4 @@ def stats(as_json: bool = JSON_OPTION) -> None:
     """Row counts of every warehouse table."""
     with warehouse() as wh:
         counts = {name: wh.count(name) for name in TABLES}
-    emit(counts, as_json, lambda: [console.print(f"{k:<14} {v:>12,}") for k, v in counts.items()])
+    emit(counts, as_json, lambda: print_lines(f"{k:<24} {v:>12,}" for k, v in counts.items()))

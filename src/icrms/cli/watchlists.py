@@ -6,7 +6,7 @@ from datetime import datetime
 
 import typer
 
-from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, store
+from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, print_lines, store
 from icrms.profiles import watchlists as service
 from icrms.profiles.schemas import EntryCreate, WatchlistCreate
 
@@ -58,12 +58,10 @@ def list_(as_json: bool = JSON_OPTION) -> None:
     emit(
         data,
         as_json,
-        lambda: [
-            console.print(
-                f"{d['name']:<28} {d['kind']:<10} {d['min_channel']:<6} {d['entries']:>6} entries"
-            )
+        lambda: print_lines(
+            f"{d['name']:<28} {d['kind']:<10} {d['min_channel']:<6} {d['entries']:>6} entries"
             for d in data
-        ],
+        ),
     )
 
 
@@ -77,10 +75,9 @@ def show(name: str, as_json: bool = JSON_OPTION) -> None:
     emit(
         data,
         as_json,
-        lambda: [
-            console.print(f"{d['value']:<24} {d['reason']} (expires {d['expires_at'] or 'never'})")
-            for d in data
-        ],
+        lambda: print_lines(
+            f"{d['value']:<24} {d['reason']} (expires {d['expires_at'] or 'never'})" for d in data
+        ),
     )
 
 

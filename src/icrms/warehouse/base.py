@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -25,7 +25,7 @@ class SqlRows:
     query: str
 
 
-Rows = pa.Table | SqlRows
+Rows: TypeAlias = pa.Table | SqlRows
 
 
 @dataclass

@@ -28,15 +28,19 @@ from icrms.cli.common import (
 from icrms.controls.effectiveness import profile_effectiveness
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
+from icrms.errors import ConfigurationError
 from icrms.ingest.flows import ingest_file
 from icrms.models.demo import step_model
 from icrms.models.service import promoted_scorer
 from icrms.profiles import service, watchlists
+from icrms.profiles.backtest import backtest
 from icrms.profiles.files import read_profiles
-from icrms.profiles.schemas import EntryCreate, WatchlistCreate
+from icrms.profiles.schemas import EntryCreate, ProfileCreate, WatchlistCreate
 from icrms.selectivity import service as selectivity
 from icrms.selectivity.bulk import bulk_assess_and_store
 from icrms.settings import Settings
+
+DEMO_MARKER = "DEMO-WORKSPACE"
 
 
 @dataclass
@@ -181,6 +185,32 @@ def step_assess(ctx: DemoContext) -> None:
     )
 
 
+DRAFT = ProfileCreate(
+    code="DRAFT-UV-PULLOVERS",
+    name="Undervalued pullovers (draft)",
+    purpose="Cotton pullovers below half the usual unit value, tried on history before use.",
+    category="revenue",
+    criteria="hs6 = '611020' AND unit_value < 11 AND currency IN ('USD', 'EUR', 'GBP', 'CHF')",
+    score=35,
+)
+
+
+def step_backtest(ctx: DemoContext) -> None:
+    """Backtest a draft profile on the first half of the year without switching it on."""
+    with store(ctx.settings).session() as s:
+        lists = watchlists.snapshot(s)
+    with warehouse(ctx.settings) as wh:
+        report = backtest(
+            wh,
+            DRAFT,
+            watchlists=lists,
+            secret=ctx.settings.selectivity_secret(),
+            date_from=date(2025, 1, 1),
+            date_to=date(2025, 6, 30),
+        )
+    ctx.summary["backtest"] = report.as_dict()
+
+
 def step_effectiveness(ctx: DemoContext) -> None:
     """Judge every profile on the control results: hit rate, lift over random controls, revenue."""
     with store(ctx.settings).session() as s:
@@ -202,6 +232,7 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_profiles,
     step_model,
     step_assess,
+    step_backtest,
     step_effectiveness,
 ]
 
@@ -219,9 +250,16 @@ def demo(
 ) -> None:
     """Run the whole chain on generated data in a fresh workspace and print a summary."""
     current = settings().model_copy(update={"demo": True})
+    marker = current.home / DEMO_MARKER
     if not keep:
+        if any(current.home.iterdir()) and not marker.exists():
+            raise ConfigurationError(
+                f"workspace {current.home} holds data that is not from a demo; "
+                "set ICRMS_HOME to another folder for the demo"
+            )
         shutil.rmtree(current.home, ignore_errors=True)
         current.ensure_home()
+        marker.write_text("created by icrms demo: the next demo may replace this workspace\n")
     ctx = DemoContext(current, declarations, seed, not as_json)
     for step in STEPS:
         if not as_json:
@@ -257,6 +295,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
     console.print(
         f"replay of assessment {summary['live'][0]['id']}: "
         f"{'identical' if summary['replay_identical'] else 'DIFFERENT'}"
+    )
+    b = summary["backtest"]
+    console.print(
+        f"backtest of draft {b['code']} ({b['date_from']}..{b['date_to']}): {b['matches']} matches, "
+        f"{b['selections']} selections, {b['hits']} hits in {b['controls']} known controls, "
+        f"lift {b['lift']} over {b['baseline_source']}",
+        highlight=False,
     )
     from icrms.cli.profiles import _print_effectiveness
 

@@ -109,13 +109,18 @@ def prepare(home: Path, data: Path, fmt: str) -> Prepared:
     )
 
 
-def _units(cols: dict[str, np.ndarray], p: np.ndarray) -> dict[str, np.ndarray]:
-    """Aggregate item scores to labelled units (a control result): max score per unit."""
+def riskiest_per_unit(cols: dict[str, np.ndarray], p: np.ndarray) -> np.ndarray:
+    """Row index of the highest-scored item of each labelled unit (a control result)."""
     best: dict[str, int] = {}
     for i, unit in enumerate(cols["unit_id"]):
         if unit is not None and (unit not in best or p[i] > p[best[unit]]):
             best[unit] = i
-    idx = np.array(list(best.values()), dtype=int)
+    return np.array(list(best.values()), dtype=int)
+
+
+def _units(cols: dict[str, np.ndarray], p: np.ndarray) -> dict[str, np.ndarray]:
+    """Aggregate item scores to labelled units (a control result): max score per unit."""
+    idx = riskiest_per_unit(cols, p)
     return {
         "p": p[idx],
         "y": cols["fraud"][idx],

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from icrms.models import features, pipeline
 from icrms.models.derive import columns
-from icrms.models.evaluate import prepare
+from icrms.models.evaluate import prepare, riskiest_per_unit
 from icrms.models.features import ITEMS
 
 TRUTH = "sim_truth"
@@ -40,11 +40,7 @@ def _mask(wh: Any, revealed: set[str]) -> None:
 
 
 def _week_units(cols: dict[str, np.ndarray], p: np.ndarray) -> dict[str, np.ndarray]:
-    best: dict[str, int] = {}
-    for i, unit in enumerate(cols["unit_id"]):
-        if unit is not None and (unit not in best or p[i] > p[best[unit]]):
-            best[unit] = i
-    idx = np.array(list(best.values()), dtype=int)
+    idx = riskiest_per_unit(cols, p)
     return {
         "unit": cols["unit_id"][idx],
         "p": p[idx],

@@ -101,7 +101,6 @@ def ingest_file(
                 done = _load_batch(warehouse, validator, raw, report, batch_no)
             else:
                 report.batches_resumed += 1
-                report.already_present += int(done["valid"])
             report.rows_in += int(done["rows_in"])
             report.loaded += int(done["valid"])
             report.quarantined += int(done["quarantined"])
@@ -124,14 +123,9 @@ def _load_batch(
     warehouse: Warehouse, validator: Validator, raw: RawBatch, report: IngestReport, batch_no: int
 ) -> dict[str, int]:
     if validator.con is warehouse.local_connection():  # load straight from the checked rows
-        problems = validator.prepare(raw.rows)
+        valid, problems = validator.prepare(raw.rows)
         items: pa.Table | SqlRows = SqlRows(validator.items_sql)
         controls: pa.Table | SqlRows = SqlRows(validator.controls_sql)
-        valid = (
-            warehouse.sql(f"SELECT count(*) AS n FROM ({validator.items_sql}) v")
-            .column("n")[0]
-            .as_py()
-        )
     else:
         items, controls, problems = validator.validate(raw.rows)
         valid = items.num_rows

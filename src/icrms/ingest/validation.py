@@ -141,6 +141,17 @@ def checks(adapter: Adapter) -> list[Check]:
     return rules
 
 
+QUARANTINE_RECORD = pa.schema(
+    [
+        ("row", pa.int64()),
+        ("field", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+
 class Validator:
     """Validates raw batches of one format in DuckDB.
 
@@ -219,34 +230,28 @@ class Validator:
             )
         return self._sql_by_schema[raw]
 
-    def prepare(self, raw: pa.Table) -> pa.Table:
-        """Check a batch into ``checked``; return the quarantine records of its rejected rows."""
+    def prepare(self, raw: pa.Table) -> tuple[int, pa.Table]:
+        """Check a batch into ``checked``: the number of valid rows, and quarantine records."""
         con = self.con
         create, problems = self._sql(raw.schema)
         con.register("raw", raw)
         try:
             con.execute(create)
-            rejected = con.sql("SELECT count(*) FROM checked WHERE NOT _ok").fetchone()
-            if not rejected or not rejected[0]:
-                return pa.table(
-                    {
-                        "row": pa.array([], pa.int64()),
-                        "field": pa.array([], pa.string()),
-                        "value": pa.array([], pa.string()),
-                        "reason": pa.array([], pa.string()),
-                        "raw": pa.array([], pa.string()),
-                    }
-                )
-            return con.sql(
+            counted = con.execute("SELECT count(*) FROM checked WHERE NOT _ok").fetchone()
+            rejected = int(counted[0]) if counted else 0
+            if not rejected:
+                return raw.num_rows, QUARANTINE_RECORD.empty_table()
+            records = con.sql(
                 f"""SELECT c.{ROW} AS row, c.p.field, c.p.value, c.p.reason, to_json(r) AS raw
                 FROM ({problems}) c JOIN raw r USING ({ROW}) ORDER BY row"""
             ).to_arrow_table()
+            return raw.num_rows - rejected, records
         finally:
             con.unregister("raw")
 
     def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
         """Split raw rows into Arrow (items, controls, quarantine records)."""
-        quarantine = self.prepare(raw)
+        _, quarantine = self.prepare(raw)
         items = self.con.sql(self.items_sql).to_arrow_table()
         controls = self.con.sql(self.controls_sql).to_arrow_table()
         return items, controls, quarantine

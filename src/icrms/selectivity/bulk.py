@@ -60,28 +60,28 @@ class Dialect:
             return (
                 f"transform(array_sort(collect_list(struct({key} AS k, {value} AS v))), s -> s.v)"
             )
-        return f"list({value} ORDER BY {key})"
+        # sorting the collected list is faster than DuckDB's ordered aggregate
+        return (
+            f"list_transform(list_sort(list(struct_pack(k := {key}, v := {value}))), lambda s: s.v)"
+        )
+
+    def struct(self, pairs: dict[str, str]) -> str:
+        if self.name == "spark":
+            return "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs.items()) + ")"
+        return "struct_pack(" + ", ".join(f'"{k}" := {v}' for k, v in pairs.items()) + ")"
 
     def json_object(self, pairs: dict[str, str]) -> str:
-        if self.name == "spark":
-            return (
-                "to_json(named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs.items()) + "))"
-            )
-        return "to_json(struct_pack(" + ", ".join(f'"{k}" := {v}' for k, v in pairs.items()) + "))"
+        return f"to_json({self.struct(pairs)})"
 
-    def json_array(self, lists: list[str]) -> str:
-        """A JSON array text from lists of JSON texts (NULL lists count as empty)."""
-        if self.name == "spark":
-            parts = ", ".join(f"coalesce({x}, array())" for x in lists)
-            return f"concat('[', array_join(concat({parts}), ','), ']')"
-        parts = ", ".join(f"coalesce({x}, [])" for x in lists)
-        return f"'[' || array_to_string(flatten([{parts}]), ',') || ']'"
+    def json_list_by(self, pairs: dict[str, str], key: str) -> str:
+        """A group's objects as one JSON array text, ordered by ``key``."""
+        return f"to_json({self.list_by(self.struct(pairs), key)})"
 
-    def singleton(self, value: str) -> str:
-        return f"array({value})" if self.name == "spark" else f"[{value}]"
-
-    def empty_list(self) -> str:
-        return "CAST(NULL AS ARRAY<STRING>)" if self.name == "spark" else "CAST(NULL AS VARCHAR[])"
+    def join_json(self, arrays: list[str], objects: list[str]) -> str:
+        """One JSON array text from JSON array texts and JSON object texts (NULLs left out)."""
+        inner = [f"substr({a}, 2, length({a}) - 2)" for a in arrays]
+        joined = f"concat_ws(',', {', '.join(inner + objects)})"
+        return f"concat('[', {joined}, ']')"
 
 
 def _lit(value: object) -> str:
@@ -231,30 +231,26 @@ def bulk_sql(
     policy, secret = snapshot.policy, snapshot.secret
     matches, shape_tables = _matches_sql(snapshot, d)
     pct = policy.aeo_revenue_score_pct
-    profile_reason = d.json_object(
-        {
-            "kind": "'profile'",
-            "code": "code",
-            "version": "profile_version",
-            "category": "category",
-            "score": "points",
-            "min_channel": _rank_name("eff_rank"),
-            "items": "items",
-            "selected": "selected",
-            "selection_draw": "CASE WHEN sampled THEN draw END",
-            "aeo_facilitated": "facilitated",
-        }
-    )
-    hit_reason = d.json_object(
-        {
-            "kind": "'watchlist'",
-            "list": "list",
-            "field": "field",
-            "value": "value",
-            "score": "w_score",
-            "min_channel": _rank_name("w_rank"),
-        }
-    )
+    profile_reason = {
+        "kind": "'profile'",
+        "code": "code",
+        "version": "profile_version",
+        "category": "category",
+        "score": "points",
+        "min_channel": _rank_name("eff_rank"),
+        "items": "items",
+        "selected": "selected",
+        "selection_draw": "CASE WHEN sampled THEN draw END",
+        "aeo_facilitated": "facilitated",
+    }
+    hit_reason = {
+        "kind": "'watchlist'",
+        "list": "list",
+        "field": "field",
+        "value": "value",
+        "score": "w_score",
+        "min_channel": _rank_name("w_rank"),
+    }
     hits = " UNION ".join(
         f"SELECT DISTINCT declaration_id, version, list, '{f}' AS field, v AS value, w_score, w_rank "
         f"FROM (SELECT declaration_id, version, "
@@ -275,6 +271,13 @@ def bulk_sql(
     share_procedure = _case("procedure", policy.random_share_by_procedure, policy.random_share)
     random_rank = CHANNEL_RANK[policy.random_channel]
     ranks = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in CHANNEL_RANK.items())
+    reds_before = (
+        """coalesce(sum(CASE WHEN rank2 = 3 THEN 1 ELSE 0 END) OVER (
+               PARTITION BY office_code, lodged_date ORDER BY lodged_at, declaration_id, version
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
+        if policy.red_capacity_by_office
+        else "0"
+    )
     model_points = "coalesce(mdl.score, 0)" if model else "0"
     model_rank = f"coalesce(CASE mdl.min_channel {ranks} END, 0)" if model else "0"
     model_reason = "mdl.reason" if model else "CAST(NULL AS STRING)"
@@ -300,14 +303,13 @@ def bulk_sql(
             "channel": "'yellow'",
         }
     )
-    reasons = d.json_array(
+    reasons = d.join_json(
+        ["profile_reasons", "list_reasons"],
         [
-            "profile_reasons",
-            "list_reasons",
-            f"CASE WHEN model_reason IS NOT NULL THEN {d.singleton('model_reason')} END",
-            f"CASE WHEN random_selected THEN {d.singleton(random_reason)} END",
-            f"CASE WHEN downgraded THEN {d.singleton(quota_reason)} END",
-        ]
+            "model_reason",
+            f"CASE WHEN random_selected THEN {random_reason} END",
+            f"CASE WHEN downgraded THEN {quota_reason} END",
+        ],
     )
     return (
         f"""
@@ -342,7 +344,7 @@ by_profiles AS (
            sum(CASE WHEN selected THEN points ELSE 0 END) AS points,
            max(CASE WHEN selected THEN eff_rank ELSE 0 END) AS rank_,
            max(CASE WHEN selected AND category = 'security' AND eff_rank = 3 THEN 1 ELSE 0 END) AS protected_,
-           {d.list_by(profile_reason, "code")} AS reasons
+           {d.json_list_by(profile_reason, "code")} AS reasons
     FROM scored GROUP BY declaration_id, version),
 hits AS ({hits}),
 hit_lists AS (
@@ -353,7 +355,7 @@ by_lists AS (
            max(CASE WHEN l.w_rank = 3 THEN 1 ELSE 0 END) AS protected_, max(r.reasons) AS reasons
     FROM hit_lists l JOIN (
         SELECT declaration_id, version, {
-            d.list_by(hit_reason, "concat(list, '|', field, '|', value)")
+            d.json_list_by(hit_reason, "concat(list, '|', field, '|', value)")
         } AS reasons
         FROM hits GROUP BY declaration_id, version) r
       ON r.declaration_id = l.declaration_id AND r.version = l.version
@@ -385,9 +387,7 @@ ranked AS (
            protected0 OR (random_selected AND {random_rank} = 3) AS protected
     FROM drawn r),
 queued AS (
-    SELECT q.*, coalesce(sum(CASE WHEN rank2 = 3 THEN 1 ELSE 0 END) OVER (
-               PARTITION BY office_code, lodged_date ORDER BY lodged_at, declaration_id, version
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS reds_before
+    SELECT q.*, {reds_before} AS reds_before
     FROM ranked q),
 decided AS (
     SELECT z.*, rank2 = 3 AND capacity IS NOT NULL AND NOT protected AND reds_before >= capacity AS downgraded

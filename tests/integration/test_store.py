@@ -129,3 +129,41 @@ def test_etl_is_incremental_and_idempotent(store: Store, workspace: Settings) ->
             "undervaluation",
         )
         assert wh.count("dim_country") == 2
+
+
+def test_etl_copies_live_assessments_with_their_reasons(store: Store, workspace: Settings) -> None:
+    from icrms.profiles import service as profiles
+    from icrms.profiles.schemas import ProfileCreate
+    from icrms.selectivity import service as selectivity
+
+    with store.session() as s:
+        profiles.add_profile(
+            s,
+            profile=ProfileCreate(
+                code="PHONES",
+                name="phones",
+                purpose="p",
+                category="revenue",
+                criteria="hs4 = '8517'",
+                score=70,
+            ),
+        )
+        profiles.set_status(s, code="PHONES", status="active")
+        declaration = make_declaration(1)
+        submit_declaration(s, declaration=declaration)
+        snapshot = selectivity.build_snapshot(s, secret=b"etl-test")
+        assessment = selectivity.assess(s, snapshot=snapshot, declaration=declaration)
+        assert selectivity.assess(s, snapshot=snapshot, declaration=declaration).id == assessment.id
+    with DuckDBWarehouse(workspace.warehouse_path) as wh:
+        assert run_etl(store, wh).assessments == 1
+        assert run_etl(store, wh).assessments == 0
+        fact = wh.sql(
+            "SELECT channel, score, engine, model_version FROM fact_assessment"
+        ).to_pylist()
+        assert fact == [{"channel": "red", "score": 70, "engine": "live", "model_version": ""}]
+        reasons = wh.sql(
+            "SELECT kind, code, code_version, selected FROM fact_assessment_reason"
+        ).to_pylist()
+        assert reasons == [
+            {"kind": "profile", "code": "PHONES", "code_version": 2, "selected": True}
+        ]

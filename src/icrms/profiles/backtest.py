@@ -9,8 +9,8 @@ from icrms.controls.effectiveness import CONTROLLED, baseline
 from icrms.profiles import rules
 from icrms.profiles.schemas import ProfileCreate
 from icrms.profiles.watchlists import WatchlistSnapshot
-from icrms.selectivity.bulk import criterion_sql, watchlist_table
 from icrms.selectivity.draw import sql_draw_hex, threshold_hex
+from icrms.selectivity.matching import criterion_sql, watchlist_table
 from icrms.warehouse.base import Warehouse
 
 

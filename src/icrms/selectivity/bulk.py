@@ -1,6 +1,6 @@
 """The bulk engine: the live engine's decision, computed in the warehouse's SQL (DuckDB or Spark).
 
-Every profile criterion is compiled to SQL and evaluated in one scan of the item rows; selection
+Profiles are matched by criterion template (``matching``); selection
 draws, AEO facilitation, watchlist hits, thresholds, the random draw and the office capacity
 follow the same rules as :func:`icrms.selectivity.engine.decide`, so both give the same channel,
 score and reasons (the live/bulk equivalence tests hold them to that).
@@ -9,216 +9,19 @@ score and reasons (the live/bulk equivalence tests hold them to that).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from icrms.profiles import rules
-from icrms.profiles.rules import ir
-from icrms.profiles.schemas import CHANNEL_RANK, CHANNELS_BY_RANK
-from icrms.profiles.watchlists import KIND_FIELDS, WatchlistSnapshot
+from icrms.profiles.schemas import CHANNEL_RANK
+from icrms.profiles.watchlists import KIND_FIELDS
 from icrms.selectivity.draw import sql_draw_hex, threshold_hex
-from icrms.selectivity.engine import Snapshot, index_key
+from icrms.selectivity.engine import Snapshot
 from icrms.selectivity.facts import assessment_facts
-from icrms.selectivity.templates import Template, parameterize
+from icrms.selectivity.matching import ITEMS, matches_sql, reference_tables
+from icrms.selectivity.sql import Dialect, case, lit, rank_name
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.schema import TABLES
-
-ITEMS = "bulk_items"
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """The few SQL spellings that differ between DuckDB and Spark."""
-
-    name: str
-
-    def keep_non_null(self, values: str) -> str:
-        if self.name == "spark":
-            return f"filter(array({values}), x -> x IS NOT NULL)"
-        return f"list_filter([{values}], lambda x: x IS NOT NULL)"
-
-    def explode(self, array: str) -> str:
-        return f"explode({array})" if self.name == "spark" else f"unnest({array})"
-
-    def split(self, text: str, sep: str) -> str:
-        return (
-            f"split({text}, '{sep}')" if self.name == "spark" else f"string_split({text}, '{sep}')"
-        )
-
-    def sorted_list(self, value: str) -> str:
-        return (
-            f"array_sort(collect_list({value}))"
-            if self.name == "spark"
-            else f"list({value} ORDER BY {value})"
-        )
-
-    def list_by(self, value: str, key: str) -> str:
-        """The values of a group as a list ordered by ``key``."""
-        if self.name == "spark":
-            return (
-                f"transform(array_sort(collect_list(struct({key} AS k, {value} AS v))), s -> s.v)"
-            )
-        # sorting the collected list is faster than DuckDB's ordered aggregate
-        return (
-            f"list_transform(list_sort(list(struct_pack(k := {key}, v := {value}))), lambda s: s.v)"
-        )
-
-    def struct(self, pairs: dict[str, str]) -> str:
-        if self.name == "spark":
-            return "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs.items()) + ")"
-        return "struct_pack(" + ", ".join(f'"{k}" := {v}' for k, v in pairs.items()) + ")"
-
-    def json_object(self, pairs: dict[str, str]) -> str:
-        return f"to_json({self.struct(pairs)})"
-
-    def json_list_by(self, pairs: dict[str, str], key: str) -> str:
-        """A group's objects as one JSON array text, ordered by ``key``."""
-        return f"to_json({self.list_by(self.struct(pairs), key)})"
-
-    def join_json(self, arrays: list[str], objects: list[str]) -> str:
-        """One JSON array text from JSON array texts and JSON object texts (NULLs left out)."""
-        inner = [f"substr({a}, 2, length({a}) - 2)" for a in arrays]
-        joined = f"concat_ws(',', {', '.join(inner + objects)})"
-        return f"concat('[', {joined}, ']')"
-
-
-def _lit(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _case(column: str, mapping: dict[str, Any], default: object) -> str:
-    if not mapping:
-        return _lit(default)
-    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in sorted(mapping.items()))
-    return f"CASE {column} {whens} ELSE {_lit(default)} END"
-
-
-def watchlist_table(watchlists: dict[str, WatchlistSnapshot]) -> pa.Table:
-    """Watchlist entries in force, as the table the compiled criteria read (``bulk_watchlist``)."""
-    entries = [
-        (
-            name,
-            entry.watchlist.kind,
-            value,
-            entry.watchlist.score,
-            CHANNEL_RANK[entry.watchlist.min_channel],
-        )
-        for name, entry in watchlists.items()
-        for value in entry.values
-    ]
-    schema = pa.schema(
-        [
-            ("list", pa.string()),
-            ("kind", pa.string()),
-            ("value", pa.string()),
-            ("w_score", pa.int32()),
-            ("w_rank", pa.int32()),
-        ]
-    )
-    return pa.Table.from_pylist([dict(zip(schema.names, e, strict=True)) for e in entries], schema)
-
-
-def criterion_sql(criterion: rules.Criterion, dialect: str) -> str:
-    """A criterion as SQL over ``bulk_items``, reading watchlists from ``bulk_watchlist``."""
-    return rules.to_sql(
-        criterion,
-        dialect,  # type: ignore[arg-type]
-        watchlist_table="bulk_watchlist",
-        watchlist_name_column="list",
-        watchlist_value_column="value",
-    )
-
-
-def _reference_tables(snapshot: Snapshot) -> dict[str, pa.Table]:
-    profiles = pa.table(
-        {
-            "p": pa.array(range(len(snapshot.profiles)), pa.int32()),
-            "code": [p.code for p in snapshot.profiles],
-            "profile_version": pa.array([p.version for p in snapshot.profiles], pa.int32()),
-            "category": [p.category for p in snapshot.profiles],
-            "score": pa.array([p.score for p in snapshot.profiles], pa.int32()),
-            "min_rank": pa.array([p.min_rank for p in snapshot.profiles], pa.int32()),
-            "rate_hex": [threshold_hex(p.selection_rate) for p in snapshot.profiles],
-            "sampled": [p.selection_rate < 1 for p in snapshot.profiles],
-        }
-    )
-    index = [
-        {"field": key[0], "value": value, "p": i}
-        for i, key in enumerate(index_key(p) for p in snapshot.profiles)
-        if key is not None
-        for value in key[1]
-    ]
-    index_schema = pa.schema([("field", pa.string()), ("value", pa.string()), ("p", pa.int32())])
-    return {
-        "bulk_profiles": profiles,
-        "bulk_watchlist": watchlist_table(snapshot.watchlists),
-        "bulk_profile_index": pa.Table.from_pylist(index, index_schema),
-    }
-
-
-@dataclass
-class _Shape:
-    """Profiles sharing one criterion template (and index field), with their constants."""
-
-    template: Template
-    field: str | None
-    rows: list[dict[str, Any]]
-
-
-def _shapes(snapshot: Snapshot) -> list[_Shape]:
-    shapes: dict[tuple[ir.Node, str | None], _Shape] = {}
-    for i, profile in enumerate(snapshot.profiles):
-        template, values = parameterize(profile.criterion.root)
-        key = index_key(profile)
-        field = key[0] if key else None
-        shape = shapes.setdefault((template.root, field), _Shape(template, field, []))
-        shape.rows.append(
-            {"p": i, **{c.name: v for c, v in zip(template.params, values, strict=True)}}
-        )
-    return list(shapes.values())
-
-
-def _matches_sql(snapshot: Snapshot, d: Dialect) -> tuple[str, dict[str, pa.Table]]:
-    """(declaration, item, profile) for every item a profile's criterion is TRUE on.
-
-    Each criterion template is evaluated once, joined with the table of its profiles' constants;
-    a profile with an index key only meets the rows that hold one of its values.
-    """
-    parts, tables = [], {}
-    for n, shape in enumerate(_shapes(snapshot)):
-        name = f"bulk_shape_{n}"
-        tables[name] = pa.Table.from_pylist(shape.rows, shape.template.schema())
-        condition = rules.to_sql(
-            rules.Criterion(
-                "", shape.template.root, frozenset(), frozenset(), rules.resolve_catalog(None, None)
-            ),
-            d.name,  # type: ignore[arg-type]
-            watchlist_table="bulk_watchlist",
-            watchlist_name_column="list",
-            watchlist_value_column="value",
-        )
-        if shape.field is None:
-            source = f"{ITEMS} i CROSS JOIN {name} pt"
-        else:
-            source = (
-                f"{ITEMS} i JOIN bulk_profile_index x ON x.field = '{shape.field}' AND x.value = i.{shape.field} "
-                f"JOIN {name} pt ON pt.p = x.p"
-            )
-        parts.append(
-            f"SELECT i.declaration_id, i.version, i.item_no, pt.p FROM {source} WHERE {condition}"
-        )
-    empty = (
-        f"SELECT declaration_id, version, item_no, CAST(NULL AS INT) AS p FROM {ITEMS} WHERE FALSE"
-    )
-    return " UNION ALL ".join(parts) or empty, tables
 
 
 def bulk_sql(
@@ -229,7 +32,7 @@ def bulk_sql(
     With ``model``, a view ``bulk_model`` gives the model's contribution per declaration.
     """
     policy, secret = snapshot.policy, snapshot.secret
-    matches, shape_tables = _matches_sql(snapshot, d)
+    matches, shape_tables = matches_sql(snapshot, d)
     pct = policy.aeo_revenue_score_pct
     profile_reason = {
         "kind": "'profile'",
@@ -237,7 +40,7 @@ def bulk_sql(
         "version": "profile_version",
         "category": "category",
         "score": "points",
-        "min_channel": _rank_name("eff_rank"),
+        "min_channel": rank_name("eff_rank"),
         "items": "items",
         "selected": "selected",
         "selection_draw": "CASE WHEN sampled THEN draw END",
@@ -249,7 +52,7 @@ def bulk_sql(
         "field": "field",
         "value": "value",
         "score": "w_score",
-        "min_channel": _rank_name("w_rank"),
+        "min_channel": rank_name("w_rank"),
     }
     hits = " UNION ".join(
         f"SELECT DISTINCT declaration_id, version, list, '{f}' AS field, v AS value, w_score, w_rank "
@@ -259,16 +62,16 @@ def bulk_sql(
         for kind, fields in KIND_FIELDS.items()
         for f in fields
     )
-    random_hex = _case(
+    random_hex = case(
         "office_code", {k: threshold_hex(v) for k, v in policy.random_share_by_office.items()}, None
     )
-    by_procedure = _case(
+    by_procedure = case(
         "procedure",
         {k: threshold_hex(v) for k, v in policy.random_share_by_procedure.items()},
         threshold_hex(policy.random_share),
     )
-    share = _case("office_code", policy.random_share_by_office, None)
-    share_procedure = _case("procedure", policy.random_share_by_procedure, policy.random_share)
+    share = case("office_code", policy.random_share_by_office, None)
+    share_procedure = case("procedure", policy.random_share_by_procedure, policy.random_share)
     random_rank = CHANNEL_RANK[policy.random_channel]
     ranks = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in CHANNEL_RANK.items())
     reds_before = (
@@ -286,13 +89,13 @@ def bulk_sql(
         if model
         else ""
     )
-    capacity = _case("office_code", {k: v for k, v in policy.red_capacity_by_office.items()}, None)
+    capacity = case("office_code", {k: v for k, v in policy.red_capacity_by_office.items()}, None)
     random_reason = d.json_object(
         {
             "kind": "'random'",
             "share": "share",
             "draw": "random_draw",
-            "channel": _lit(policy.random_channel),
+            "channel": lit(policy.random_channel),
         }
     )
     quota_reason = d.json_object(
@@ -393,17 +196,12 @@ decided AS (
     SELECT z.*, rank2 = 3 AND capacity IS NOT NULL AND NOT protected AND reds_before >= capacity AS downgraded
     FROM queued z)
 SELECT declaration_id, version, office_code, lodged_date, score,
-       {_rank_name("CASE WHEN downgraded THEN 2 ELSE rank2 END")} AS channel,
+       {rank_name("CASE WHEN downgraded THEN 2 ELSE rank2 END")} AS channel,
        random_selected,
        {reasons} AS reasons
 FROM decided""",
-        {**_reference_tables(snapshot), **shape_tables},
+        {**reference_tables(snapshot), **shape_tables},
     )
-
-
-def _rank_name(rank: str) -> str:
-    whens = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(CHANNELS_BY_RANK))
-    return f"CASE {rank} {whens} END"
 
 
 def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:

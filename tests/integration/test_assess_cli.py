@@ -211,3 +211,19 @@ def test_policy_versions_and_control_results_from_a_file(
     assert report["rejected"][0]["row"] == 3 and "seizure_goods" in report["rejected"][0]["reason"]
     etl = json.loads(icrms("warehouse", "etl", "--json").stdout)
     assert etl["control_results"] == 2
+
+
+def test_assess_a_file_in_bulk(profiles_file: Path) -> None:
+    icrms("profiles", "add", str(profiles_file))
+    icrms("profiles", "activate", "REV-FTA-MISMATCH")
+    result = json.loads(
+        icrms("assess", str(KCS / "df_syn_valid_eng.csv"), "--format", "kcs", "--json").stdout
+    )
+    assert result["declarations"] == 8_134 and result["profiles"] == 1
+    assert result["channels"]["yellow"] > 0 and sum(result["channels"].values()) == 8_134
+    again = json.loads(
+        icrms("assess", str(KCS / "df_syn_valid_eng.csv"), "--format", "kcs", "--json").stdout
+    )
+    assert again["channels"] == result["channels"], "the same inputs give the same channels"
+    stats = json.loads(icrms("warehouse", "stats", "--json").stdout)
+    assert stats["fact_assessment"] == 8_134 and stats["fact_item"] == 8_134

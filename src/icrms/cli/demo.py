@@ -97,41 +97,54 @@ def step_ingest(ctx: DemoContext) -> None:
 LIBRARY = Path(__file__).resolve().parent.parent / "profiles" / "library" / "demo.yaml"
 
 
+WATCHLISTS = {
+    "repeat-offenders": (
+        WatchlistCreate(
+            name="repeat-offenders",
+            kind="trader",
+            category="revenue",
+            score=20,
+            min_channel="yellow",
+            purpose="Importers with two or more irregularities found in past controls",
+        ),
+        "SELECT i.importer_id AS value, count(*) AS n FROM fact_control c JOIN fact_item i "
+        "ON i.declaration_id = c.declaration_id AND i.version = c.version AND i.item_no = c.item_no "
+        "WHERE c.outcome IN ('irregularity', 'seizure') GROUP BY i.importer_id HAVING count(*) >= 2",
+        "{n} irregularities found in past controls",
+    ),
+    "seized-containers": (
+        WatchlistCreate(
+            name="seized-containers",
+            kind="container",
+            category="security",
+            score=50,
+            min_channel="red",
+            purpose="Containers in which contraband was found",
+        ),
+        "SELECT DISTINCT unnest(string_split(i.containers, ';')) AS value, 1 AS n FROM fact_control c "
+        "JOIN fact_item i ON i.declaration_id = c.declaration_id AND i.version = c.version "
+        "AND i.item_no = c.item_no WHERE c.outcome = 'seizure' AND i.containers IS NOT NULL",
+        "contraband found in a past control",
+    ),
+}
+
+
 def step_profiles(ctx: DemoContext) -> None:
-    """Load the demo profile library and a repeat-offenders watchlist, and switch them on."""
+    """Load the demo profile library and two watchlists drawn from past controls; switch them on."""
     with warehouse(ctx.settings) as wh:
-        offenders = wh.sql(
-            "SELECT i.importer_id, count(*) AS hits FROM fact_control c JOIN fact_item i "
-            "ON i.declaration_id = c.declaration_id AND i.version = c.version AND i.item_no = c.item_no "
-            "WHERE c.outcome IN ('irregularity', 'seizure') GROUP BY i.importer_id HAVING count(*) >= 2"
-        ).to_pylist()
+        entries = {name: wh.sql(query).to_pylist() for name, (_, query, _) in WATCHLISTS.items()}
     with store(ctx.settings).session() as s:
-        watchlists.create_watchlist(
-            s,
-            watchlist=WatchlistCreate(
-                name="repeat-offenders",
-                kind="trader",
-                category="revenue",
-                score=20,
-                min_channel="yellow",
-                purpose="Importers with two or more irregularities found in past controls",
-            ),
-        )
-        for row in offenders:
-            watchlists.add_entry(
-                s,
-                list_name="repeat-offenders",
-                entry=EntryCreate(
-                    value=row["importer_id"],
-                    reason=f"{row['hits']} irregularities found in past controls",
-                ),
-            )
+        for name, (spec, _, reason) in WATCHLISTS.items():
+            watchlists.create_watchlist(s, watchlist=spec)
+            for row in entries[name]:
+                entry = EntryCreate(value=row["value"], reason=reason.format(n=row["n"]))
+                watchlists.add_entry(s, list_name=name, entry=entry)
         for profile in read_profiles(LIBRARY):
             service.import_profile(s, profile=profile)
             service.set_status(s, code=profile.code, status="active", today=date(2025, 1, 1))
     ctx.summary["profiles"] = {
         "active": len(read_profiles(LIBRARY)),
-        "repeat_offenders": len(offenders),
+        "watchlists": {name: len(rows) for name, rows in entries.items()},
     }
 
 
@@ -279,10 +292,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for row in summary["control_results"]:
         console.print(f"  {row['selection']:<10} {row['outcome']:<13} {row['n']:>8,}")
     model = summary["model"]
-    console.print(f"model {model['version']} trained on {model['window']} and promoted")
+    window = model["window"]
+    console.print(
+        f"model {model['version']} trained on {window['train_from']}..{window['train_until']} and promoted"
+    )
     console.print(
         f"active profiles: {summary['profiles']['active']}; "
-        f"repeat offenders on the watchlist: {summary['profiles']['repeat_offenders']}"
+        f"watchlist entries: {summary['profiles']['watchlists']}"
     )
     total = sum(summary["channels"].values()) or 1
     console.print("channel mix (bulk engine):")

@@ -17,11 +17,19 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from icrms.declarations.fields import CONTROL_FIELDS, NATIVE_FIELDS
 from icrms.errors import IcrmsError
 
 ROW = "_row"
+# Native fields that are text (or timestamps written as text) even where a first line holds null.
+TEXT_FIELDS = frozenset(
+    f.name
+    for f in NATIVE_FIELDS + CONTROL_FIELDS
+    if pa.types.is_string(f.type) or pa.types.is_timestamp(f.type)
+)
 
 
 class FileFormatError(IcrmsError):
@@ -122,13 +130,66 @@ def _parquet(path: Path, batch_rows: int) -> Iterator[RawBatch]:
 
 
 def _jsonl(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+    """Arrow's JSON reader while every line is one well-typed object; else line by line."""
+    done = 0  # lines yielded so far (the fast path only runs on files without blank lines)
+    if not _has_blank_lines(path):
+        try:
+            for batch in _jsonl_arrow(path, batch_rows, done):
+                done += batch.rows.num_rows
+                yield batch
+            return
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # a malformed line or a type that changes: read the rest exactly
+    yield from _jsonl_exact(path, batch_rows, skip=done)
+
+
+def _has_blank_lines(path: Path) -> bool:
+    with path.open("rb") as handle:
+        previous = b"\n"
+        while chunk := handle.read(16 << 20):
+            text = previous + chunk
+            if b"\n\n" in text or b"\n\r\n" in text or b"\n \n" in text:
+                return True
+            previous = chunk[-2:]
+    return False
+
+
+def _jsonl_arrow(path: Path, batch_rows: int, done: int) -> Iterator[RawBatch]:
+    with path.open("rb") as handle:
+        first = json.loads(handle.readline())
+    # text stays text: Arrow would otherwise turn ISO timestamps into naive ones, losing offsets
+    text = pa.schema(
+        [
+            pa.field(k, pa.string())
+            for k, v in first.items()
+            if isinstance(v, str) or k in TEXT_FIELDS
+        ]
+    )
+    reader = pajson.open_json(
+        path,
+        read_options=pajson.ReadOptions(block_size=8 << 20),
+        parse_options=pajson.ParseOptions(explicit_schema=text),
+    )
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for record_batch in reader:
+        pending.append(record_batch)
+        count += record_batch.num_rows
+        if count >= batch_rows:
+            yield RawBatch(_with_rows(pa.Table.from_batches(pending), done + 1))
+            done, pending, count = done + count, [], 0
+    if pending:
+        yield RawBatch(_with_rows(pa.Table.from_batches(pending), done + 1))
+
+
+def _jsonl_exact(path: Path, batch_rows: int, *, skip: int = 0) -> Iterator[RawBatch]:
     columns = read_columns(path)
     records: list[dict[str, object]] = []
     numbers: list[int] = []
     errors: list[ShapeError] = []
     with path.open("rb") as handle:
         for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
+            if line_no <= skip or not line.strip():
                 continue
             try:
                 obj = json.loads(line)

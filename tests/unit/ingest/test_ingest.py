@@ -236,3 +236,30 @@ def test_padding_is_trimmed_and_empty_text_is_null(
     assert report.loaded == 1
     row = wh.sql("SELECT importer_id, country_of_origin, description FROM fact_item").to_pylist()[0]
     assert row == {"importer_id": "TIN-9", "country_of_origin": "CN", "description": None}
+
+
+def test_jsonl_switches_to_the_exact_reader_midway_without_losing_a_row(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    typed = [
+        {**native_row(i), "version": 1, "item_no": 1, "customs_value": 100.0 + i, "aeo": False}
+        for i in range(1, 31)
+    ]
+    lines = [json.dumps({k: (v if v != "" else None) for k, v in row.items()}) for row in typed]
+    lines[24] = '{"declaration_id": "broken'
+    path = tmp_path / "typed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    settings = workspace.model_copy(
+        update={"ingest": workspace.ingest.model_copy(update={"batch_rows": 10})}
+    )
+    report = ingest_file(wh, path, fmt="native", settings=settings)
+    assert (report.rows_in, report.loaded, report.quarantined) == (30, 29, 1)
+    assert [r["row"] for r in wh.quarantined(report.source_id).to_pylist()] == [25]
+    values = (
+        wh.sql("SELECT customs_value FROM fact_item ORDER BY customs_value").column(0).to_pylist()
+    )
+    assert values == [100.0 + i for i in range(1, 31) if i != 25]
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text(lines[0] + "\n\n" + lines[1].replace('"CN"', '"XQ"') + "\n")
+    second = ingest_file(wh, blank, fmt="native", settings=settings)
+    assert {r["row"] for r in wh.quarantined(second.source_id).to_pylist()} == {3}

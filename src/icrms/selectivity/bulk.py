@@ -17,7 +17,7 @@ from icrms.profiles.schemas import CHANNEL_RANK
 from icrms.profiles.watchlists import KIND_FIELDS
 from icrms.selectivity.draw import sql_draw_hex, threshold_hex
 from icrms.selectivity.engine import Snapshot
-from icrms.selectivity.facts import assessment_facts
+from icrms.selectivity.facts import bulk_assessment_facts
 from icrms.selectivity.matching import ITEMS, matches_sql, reference_tables
 from icrms.selectivity.sql import Dialect, case, lit, rank_name
 from icrms.warehouse.base import LoadBatch, Warehouse
@@ -232,12 +232,11 @@ def _model_contributions(warehouse: Warehouse, snapshot: Snapshot, items_sql: st
 def bulk_assess_and_store(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
     """Decide in bulk and keep the assessments in the warehouse (fact_assessment and reasons)."""
     result = bulk_assess(warehouse, snapshot, items_sql=items_sql)
-    facts, bridge = assessment_facts(
-        result.to_pylist(),
+    facts, bridge = bulk_assessment_facts(
+        result,
         policy_version=snapshot.policy_version,
         profile_set_version=snapshot.profile_set_version,
         model_version=snapshot.scorer.version if snapshot.scorer else None,
-        engine="bulk",
     )
     empty_items, empty_controls = (
         TABLES["fact_item"].empty_table(),

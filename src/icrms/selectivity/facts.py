@@ -58,11 +58,11 @@ def assessment_facts(
     model_version: str | None,
     engine: str,
 ) -> tuple[pa.Table, pa.Table]:
-    """Warehouse rows for decisions given as dicts with declaration_id, version, office_code,
-    lodged_date, channel, score and reasons (a list or its JSON text)."""
+    """Warehouse rows for live decisions given as dicts with declaration_id, version, office_code,
+    lodged_date, channel, score and reasons."""
     facts, bridge = [], []
     for d in decisions:
-        reasons = json.loads(d["reasons"]) if isinstance(d["reasons"], str) else d["reasons"]
+        reasons = d["reasons"]
         key = {
             "declaration_id": d["declaration_id"],
             "version": d["version"],

@@ -11,6 +11,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 
+from icrms.errors import ConflictError
 from icrms.warehouse.base import Rows, SqlRows, Warehouse
 from icrms.warehouse.schema import KEYS, TABLES
 
@@ -26,6 +27,10 @@ def _ddl(name: str, schema: pa.Schema, con: duckdb.DuckDBPyConnection) -> str:
     return f"CREATE TABLE IF NOT EXISTS {name} ({body})"
 
 
+class WarehouseBusyError(ConflictError):
+    """The DuckDB file is held by another process."""
+
+
 class DuckDBWarehouse(Warehouse):
     """Warehouse in a DuckDB file; every load is one transaction."""
 
@@ -34,7 +39,12 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, path: Path, *, threads: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.con = duckdb.connect(str(path))
+        try:
+            self.con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            raise WarehouseBusyError(
+                f"warehouse {path} is open in another process (DuckDB allows one writer): {exc}"
+            ) from exc
         self.con.execute("SET TimeZone = 'UTC'")
         if threads:
             self.con.execute(f"SET threads = {threads}")

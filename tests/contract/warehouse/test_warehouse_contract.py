@@ -411,3 +411,22 @@ def test_items_without_optional_columns_load(warehouse: Warehouse) -> None:
     assert {r["role"] for r in read(warehouse, "dim_trader")} == {"importer"}
     assert warehouse.count("dim_country") == 0
     assert all(r["customs_value"] is None for r in read(warehouse, "fact_item"))
+
+
+def test_duckdb_file_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from icrms.warehouse.duckdb import DuckDBWarehouse
+
+    path = tmp_path / "held.duckdb"
+    with DuckDBWarehouse(path):
+        code = f"from pathlib import Path; from icrms.warehouse.duckdb import DuckDBWarehouse; DuckDBWarehouse(Path({str(path)!r}))"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+    assert (
+        result.returncode != 0
+        and "WarehouseBusyError" in result.stderr
+        and "one writer" in result.stderr
+    )

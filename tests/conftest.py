@@ -13,6 +13,15 @@ import sqlalchemy as sa
 from icrms.core.db import Store
 from icrms.settings import Settings, get_settings
 
+# Every Spark test shares one session whose JVM runs outside UTC, so that code leaning on the
+# JVM's default time zone would shift timestamps and fail.
+JVM_TIME_ZONE = "Asia/Seoul"
+SPARK_TEST_CONF = {
+    "spark.driver.extraJavaOptions": f"-Duser.timezone={JVM_TIME_ZONE}",
+    "spark.executor.extraJavaOptions": f"-Duser.timezone={JVM_TIME_ZONE}",
+    "spark.driver.memory": "768m",
+}
+
 POSTGRES_URL = os.environ.get(
     "ICRMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -65,3 +74,15 @@ def _reset(url: str) -> None:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One local SparkSession for every Spark test (PySpark and Java must be installed)."""
+    from icrms.warehouse.spark import build_session
+
+    session = build_session(
+        tmp_path_factory.mktemp("spark-sql-warehouse"), master="local[2]", conf=SPARK_TEST_CONF
+    )
+    yield session
+    session.stop()

@@ -70,10 +70,12 @@ def test_bulk_equals_live_on_duckdb(
 
 @pytest.mark.spark
 def test_bulk_equals_live_on_spark(
-    history: tuple[pa.Table, Snapshot, dict[tuple[str, int], Any]], tmp_path: Path
+    spark_session: object,
+    history: tuple[pa.Table, Snapshot, dict[tuple[str, int], Any]],
+    tmp_path: Path,
 ) -> None:
     from icrms.warehouse.spark import SparkWarehouse
 
-    with SparkWarehouse(tmp_path / "spark") as wh:
+    with SparkWarehouse(tmp_path / "spark", spark=spark_session) as wh:  # type: ignore[arg-type]
         wh.load(LoadBatch(history[0], FACT_CONTROL.empty_table()))
         check(wh, history)

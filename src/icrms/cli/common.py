@@ -35,14 +35,7 @@ def settings() -> Settings:
 
 def warehouse(current: Settings | None = None) -> Warehouse:
     """Open the configured warehouse."""
-    current = current or settings()
-    return (
-        open_warehouse(
-            current.warehouse.type, current.warehouse_path, master=current.warehouse.spark_master
-        )
-        if current.warehouse.type == "spark"
-        else open_warehouse("duckdb", current.warehouse_path)
-    )
+    return open_warehouse(current or settings())
 
 
 def store(current: Settings | None = None) -> Store:

@@ -20,11 +20,6 @@ def draw_hex(secret: bytes, declaration_id: str, version: int, purpose: str) -> 
     return hashlib.sha256(message).hexdigest()[:DIGITS]
 
 
-def draw_value(hex_digits: str) -> float:
-    """The draw as a number in [0, 1)."""
-    return int(hex_digits, 16) / SCALE
-
-
 def threshold_hex(share: float) -> str:
     """A draw is selected when its hex is below this (share 1 selects all, 0 none)."""
     return format(min(round(share * SCALE), SCALE), f"0{DIGITS}x") if share < 1 else "g" * DIGITS

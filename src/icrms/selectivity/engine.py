@@ -15,7 +15,7 @@ from icrms.profiles import rules
 from icrms.profiles.rules import ir
 from icrms.profiles.schemas import CHANNEL_RANK, CHANNELS_BY_RANK, ProfileRead
 from icrms.profiles.watchlists import KIND_FIELDS, WatchlistSnapshot
-from icrms.selectivity.draw import selected, threshold_hex
+from icrms.selectivity.draw import selected
 from icrms.selectivity.schemas import PolicyConfig
 
 RED = CHANNEL_RANK["red"]
@@ -293,14 +293,3 @@ def _watchlist_hits(snapshot: Snapshot, rows: Sequence[Row]) -> list[tuple[str, 
                     if part in entry.values:
                         hits.add((name, field_name, part))
     return sorted(hits)
-
-
-__all__ = [
-    "CompiledProfile",
-    "Decision",
-    "Scorer",
-    "Snapshot",
-    "decide",
-    "threshold_hex",
-    "threshold_rank",
-]

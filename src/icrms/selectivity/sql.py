@@ -31,7 +31,7 @@ class Dialect:
         return (
             f"array_sort(collect_list({value}))"
             if self.name == "spark"
-            else f"list({value} ORDER BY {value})"
+            else f"list_sort(list({value}))"
         )
 
     def list_by(self, value: str, key: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
@@ -16,6 +15,8 @@ from icrms.warehouse.schema import TABLES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+    from icrms.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -195,21 +196,12 @@ def dimension_rows(items: Rows, warehouse: Warehouse) -> dict[str, pa.Table]:
     return {name: conform(rows, name) for name, rows in out.items()}  # type: ignore[misc]
 
 
-def open_warehouse(kind: str, path: object, **options: object) -> Warehouse:
+def open_warehouse(settings: Settings) -> Warehouse:
     """Open the configured backend; Spark is imported only when asked for."""
-    from pathlib import Path
-
-    if kind == "duckdb":
-        from icrms.warehouse.duckdb import DuckDBWarehouse
-
-        return DuckDBWarehouse(Path(str(path)))
-    if kind == "spark":
+    if settings.warehouse.type == "spark":
         from icrms.warehouse.spark import SparkWarehouse
 
-        return SparkWarehouse(Path(str(path)), **options)  # type: ignore[arg-type]
-    raise ValueError(f"warehouse type {kind!r} is not one of 'duckdb', 'spark'")
+        return SparkWarehouse(settings.warehouse_path, master=settings.warehouse.spark_master)
+    from icrms.warehouse.duckdb import DuckDBWarehouse
 
-
-def iter_tables() -> Iterator[tuple[str, pa.Schema]]:
-    """Every warehouse table with its schema."""
-    yield from TABLES.items()
+    return DuckDBWarehouse(settings.warehouse_path)

@@ -7,8 +7,6 @@ a non-UTC default time zone so that a backend leaning on it would shift timestam
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,29 +19,7 @@ from icrms.warehouse.duckdb import DuckDBWarehouse
 from tests.contract.warehouse import rows
 
 BACKENDS = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
-JVM_TIME_ZONE = "Asia/Seoul"
-SPARK_TEST_CONF = {
-    "spark.driver.extraJavaOptions": f"-Duser.timezone={JVM_TIME_ZONE}",
-    "spark.executor.extraJavaOptions": f"-Duser.timezone={JVM_TIME_ZONE}",
-    "spark.driver.memory": "768m",
-}
-
 Opener = Callable[[Path], Warehouse]
-
-
-@pytest.fixture(scope="session")
-def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """One local SparkSession for every Spark warehouse of the test session."""
-    pytest.importorskip("pyspark")
-    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        pytest.skip("Spark needs a Java runtime")
-    from icrms.warehouse.spark import build_session
-
-    session = build_session(
-        tmp_path_factory.mktemp("spark-sql-warehouse"), master="local[2]", conf=SPARK_TEST_CONF
-    )
-    yield session
-    session.stop()
 
 
 def _opener(request: pytest.FixtureRequest, backend: str) -> Opener:

@@ -11,8 +11,8 @@ import pytest
 
 from icrms.errors import MissingExtraError
 from icrms.warehouse.base import LoadBatch
+from tests.conftest import JVM_TIME_ZONE
 from tests.contract.warehouse import rows
-from tests.contract.warehouse.conftest import JVM_TIME_ZONE
 
 
 def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -28,31 +28,19 @@ SPARK_SCHEMA = (
 
 
 @pytest.fixture(scope="session")
-def rules_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A child session of the local SparkSession (created here unless one is running).
+def rules_spark(spark_session: Any) -> Iterator[Any]:
+    """A child session of the shared SparkSession.
 
     A child session has its own SQL settings and temporary views, so the settings below do not
     leak into other Spark tests sharing the JVM.
     """
-    from pyspark.sql import SparkSession
-
-    running = SparkSession.getActiveSession()
-    base = running or (
-        SparkSession.builder.master("local[1]")
-        .appName("icrms-rules-test")
-        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
+    base = spark_session
     base.sparkContext.setLogLevel("ERROR")
     session = base.newSession()
     session.conf.set("spark.sql.shuffle.partitions", "1")
     session.conf.set("spark.sql.session.timeZone", "UTC")
     session.conf.set("spark.sql.ansi.enabled", "true")  # Spark 4's default, made explicit
     yield session
-    if running is None:
-        base.stop()
 
 
 @pytest.fixture(scope="module")

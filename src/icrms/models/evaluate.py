@@ -165,7 +165,12 @@ def run_once(prep: Prepared, fmt: str, seed: int) -> dict[str, Any]:
     ]
     test = {**scored["cols"], **{k: v[order] for k, v in labels.items()}}
     unit = _units(test, scored["p"])
-    train = columns(wh.sql(f"SELECT * FROM {ITEMS} WHERE split = 'train' AND fraud IS NOT NULL"))
+    train = columns(
+        wh.sql(
+            f"SELECT * FROM {ITEMS} WHERE split = 'train' AND fraud IS NOT NULL "
+            "ORDER BY lodged_date, declaration_id, version, item_no"
+        )
+    )
     base = Baseline(oversample=fmt == "kcs", seed=seed).fit(train, train["fraud"])
     pb = _units(test, base.predict(test))["p"]
     out: dict[str, Any] = {

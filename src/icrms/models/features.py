@@ -218,4 +218,6 @@ def features_sql(rows: str, *, asof: bool) -> str:
         else:
             joins.append(f"LEFT JOIN hist_{table} {alias} ON {on}")
         selects += [f"{alias}.{s} AS {table}__{s}" for s in stats]
-    return f"SELECT r.*, {', '.join(selects)} FROM {rows} r {' '.join(joins)}"
+    # a fixed row order: training and evaluation do not depend on how DuckDB parallelised the join
+    order = "r.lodged_date, r.declaration_id, r.version, r.item_no"
+    return f"SELECT r.*, {', '.join(selects)} FROM {rows} r {' '.join(joins)} ORDER BY {order}"

@@ -1,7 +1,8 @@
 """Selectivity benchmark: bulk engine on DuckDB vs the live evaluator, and live latency with the write.
 
 (a) bulk: N generated declarations x P generated profiles in DuckDB, declarations/s; the live
-    evaluator on a sample of the same data for the ratio; channels must be identical.
+    evaluator on a sample of the same data for the ratio; channels must be identical. Then the
+    same end to end: bulk with its warehouse facts written, live with each assessment stored.
 (b) live: p50/p99 latency of assessing one 10-item declaration against P active profiles,
     including the immutable assessment write to the operational store (SQLite file).
 Prints one JSON line. Usage: python bench/selectivity.py [--declarations 1000000] [--profiles 1000]
@@ -29,7 +30,7 @@ from icrms.declarations.schemas import DeclarationCreate
 from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
 from icrms.selectivity import service
-from icrms.selectivity.bulk import bulk_assess
+from icrms.selectivity.bulk import bulk_assess, bulk_assess_and_store
 from icrms.selectivity.engine import CompiledProfile, Snapshot, decide
 from icrms.selectivity.schemas import PolicyConfig
 from icrms.settings import Settings
@@ -52,6 +53,9 @@ def bulk_part(
         started = time.perf_counter()
         result = bulk_assess(wh, snap, items_sql="SELECT * FROM fact_item")
         bulk_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        bulk_assess_and_store(wh, snap, items_sql="SELECT * FROM fact_item")
+        stored_seconds = time.perf_counter() - started
     by_declaration: dict[tuple[str, int], list[dict[str, object]]] = defaultdict(list)
     keys = set(
         zip(
@@ -70,6 +74,16 @@ def bulk_part(
         for k, rows in by_declaration.items()
     }  # type: ignore[arg-type, return-value]
     live_seconds = time.perf_counter() - started
+    store = Store(f"sqlite:///{folder / 'sample-store.sqlite'}")
+    declarations = [
+        DeclarationCreate.from_item_rows(sorted(rows, key=lambda r: r["item_no"]))
+        for rows in by_declaration.values()
+    ]
+    started = time.perf_counter()
+    for declaration in declarations:
+        with store.session() as s:
+            service.assess(s, snapshot=snap, declaration=declaration)
+    live_stored_seconds = time.perf_counter() - started
     bulk_channels = dict(
         zip(
             zip(
@@ -84,6 +98,8 @@ def bulk_part(
     identical = all(bulk_channels[k] == c for k, c in live.items())
     bulk_rate = result.num_rows / bulk_seconds
     live_rate = len(live) / live_seconds
+    stored_rate = result.num_rows / stored_seconds
+    live_stored_rate = len(declarations) / live_stored_seconds
     return {
         "declarations": result.num_rows,
         "item_rows": items.num_rows,
@@ -94,6 +110,10 @@ def bulk_part(
         "live_declarations_per_second": round(live_rate),
         "bulk_over_live": round(bulk_rate / live_rate, 1),
         "identical_channels_on_sample": identical,
+        # end to end: both paths keep every assessment (warehouse facts / operational store)
+        "bulk_stored_declarations_per_second": round(stored_rate),
+        "live_stored_declarations_per_second": round(live_stored_rate),
+        "bulk_over_live_stored": round(stored_rate / live_stored_rate, 1),
     }
 
 

@@ -252,14 +252,15 @@ def _print_effectiveness(data: dict) -> None:  # type: ignore[type-arg]
     console.print(
         f"baseline ({base['source']}): {base['hits']:,} hits in {base['controls']:,} controls, hit rate {rate}"
     )
+    width = max([22, *(len(r["code"]) for r in data["profiles"])])
     console.print(
-        f"{'profile':<22} {'matches':>8} {'selected':>8} {'controls':>8} {'hits':>6} {'hit rate':>8} {'lift':>6} {'revenue':>14}  flags"
+        f"{'profile':<{width}} {'matches':>8} {'selected':>8} {'controls':>8} {'hits':>6} {'hit rate':>8} {'lift':>6} {'revenue':>14}  flags"
     )
     for r in data["profiles"]:
         hit = f"{r['hit_rate']:.3f}" if r["hit_rate"] is not None else "-"
         lift = f"{r['lift']:.2f}" if r["lift"] is not None else "-"
         console.print(
-            f"{r['code']:<22} {r['matches']:>8,} {r['selected']:>8,} {r['controls']:>8,} {r['hits']:>6,} "
+            f"{r['code']:<{width}} {r['matches']:>8,} {r['selected']:>8,} {r['controls']:>8,} {r['hits']:>6,} "
             f"{hit:>8} {lift:>6} {r['revenue']:>14,.0f}  {', '.join(r['flags'])}",
             highlight=False,
         )

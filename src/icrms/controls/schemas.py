@@ -16,7 +16,7 @@ Selection = Literal["random", "targeted", "manual", "unknown"]
 class ControlResultCreate(BaseModel):
     """The outcome of a documentary check, physical inspection or audit of a declaration."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     declaration_id: str = Field(min_length=1)
     version: int = Field(default=1, ge=1)

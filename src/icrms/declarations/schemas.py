@@ -22,7 +22,7 @@ def _country(value: str | None, field: str) -> str | None:
 class ItemCreate(BaseModel):
     """One goods item (tariff line) of a declaration."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     item_no: int = Field(ge=1)
     hs_code: str

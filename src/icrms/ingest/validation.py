@@ -48,23 +48,26 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-# ISO 6346 letter values skip multiples of 11 (A=10, B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38):
-# the 1-based position of a character in this string, minus one, is its value.
-ISO6346_VALUES = "0123456789A_BCDEFGHIJK_LMNOPQRSTU_VWXYZ"
-
-
 def _sql_in(values: list[str]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
 def _container_ok(c: str) -> str:
-    """SQL: TRUE when ``c`` is an ISO 6346 container number with the right check digit."""
-    total = " + ".join(
-        f"(strpos('{ISO6346_VALUES}', substr({c}, {i + 1}, 1)) - 1) * {2**i}" for i in range(10)
-    )
+    """SQL: TRUE when ``c`` is an ISO 6346 container number with the right check digit.
+
+    Letter values skip multiples of 11 (A=10, B=12 ... K=21, L=23 ... U=32, V=34 ... Z=38): from
+    v = ord - 55 the value is v + (v - 1) // 10. The arithmetic never raises, whatever ``c`` holds
+    (``ord('')`` is -1), so a malformed number is a quarantine reason, not a failed batch.
+    """
+
+    def at(i: int) -> str:
+        return f"ord(substr({c}, {i + 1}, 1))"
+
+    letters = [f"(({at(i)} - 55) + ({at(i)} - 56) // 10) * {2**i}" for i in range(4)]
+    digits = [f"({at(i)} - 48) * {2**i}" for i in range(4, 10)]
     return (
         f"(regexp_full_match({c}, '[A-Z]{{3}}[UJZR][0-9]{{7}}') "
-        f"AND ({total}) % 11 % 10 = CAST(substr({c}, 11, 1) AS INT))"
+        f"AND ({' + '.join(letters + digits)}) % 11 % 10 = {at(10)} - 48)"
     )
 
 
@@ -85,7 +88,7 @@ def checks(adapter: Adapter) -> list[Check]:
         Check("hs_code", f"hs_code IS NOT NULL AND NOT {hs_ok}", "is not 6 to 10 digits"),
         Check(
             "hs_code",
-            f"{hs_ok} AND NOT CAST(left(hs_code, 2) AS INT) BETWEEN 1 AND 97",
+            f"{hs_ok} AND NOT TRY_CAST(left(hs_code, 2) AS INT) BETWEEN 1 AND 97",
             "has an HS chapter outside 01 to 97",
         ),
         Check(
@@ -115,7 +118,8 @@ def checks(adapter: Adapter) -> list[Check]:
         ),
         Check(
             "controlled_at",
-            f"controlled_at IS NOT NULL AND NOT regexp_full_match(controlled_at, '{ISO_OFFSET}')",
+            f"controlled_at IS NOT NULL AND (NOT regexp_full_match(controlled_at, '{ISO_OFFSET}') "
+            "OR TRY_CAST(controlled_at AS TIMESTAMPTZ) IS NULL)",
             "is not an ISO 8601 date and time with a UTC offset",
         ),
         Check(
@@ -128,11 +132,18 @@ def checks(adapter: Adapter) -> list[Check]:
         bad = f"{c} IS NOT NULL AND {c} NOT IN {_sql_in(sorted(codes.countries()))}"
         rules.append(Check(c, bad, "is not an ISO 3166-1 alpha-2 country code"))
     for c in ("version", "item_no"):
-        bad = f"{c} IS NOT NULL AND coalesce(TRY_CAST({c} AS INTEGER) < 1, TRUE)"
+        whole = f"TRY_CAST({c} AS INTEGER)"  # rounds '1.5' to 2: compare with the number given
+        bad = (
+            f"{c} IS NOT NULL AND coalesce({whole} < 1 OR {whole} <> TRY_CAST({c} AS DOUBLE), TRUE)"
+        )
         rules.append(Check(c, bad, "is not a whole number of at least 1"))
     for c in NUMBERS:
         rules.append(
-            Check(c, f"{c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL", "is not a number")
+            Check(
+                c,
+                f"{c} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST({c} AS DOUBLE)), FALSE)",
+                "is not a finite number",
+            )
         )
         rules.append(Check(c, f"TRY_CAST({c} AS DOUBLE) < 0", "is negative"))
     for c in ("aeo", "critical"):

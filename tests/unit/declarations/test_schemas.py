@@ -59,6 +59,11 @@ def test_unknown_country_zz_is_valid() -> None:
         ({"items": [{"item_no": 1, "hs_code": "98123456"}]}, ["hs_code", "'98123456'", "chapter"]),
         ({"items": [{"item_no": 1, "hs_code": "85171"}]}, ["hs_code", "'85171'", "6 to 10 digits"]),
         ({"items": [{"item_no": 1, "hs_code": "851713", "customs_value": -1}]}, ["customs_value"]),
+        (
+            {"items": [{"item_no": 1, "hs_code": "851713", "customs_value": "inf"}]},
+            ["customs_value", "finite number"],
+        ),
+        ({"items": [{"item_no": 1, "hs_code": "851713", "quantity": "nan"}]}, ["quantity"]),
         ({"items": []}, ["items"]),
     ],
 )

@@ -263,3 +263,35 @@ def test_jsonl_switches_to_the_exact_reader_midway_without_losing_a_row(
     blank.write_text(lines[0] + "\n\n" + lines[1].replace('"CN"', '"XQ"') + "\n")
     second = ingest_file(wh, blank, fmt="native", settings=settings)
     assert {r["row"] for r in wh.quarantined(second.source_id).to_pylist()} == {3}
+
+
+def test_malformed_values_are_quarantined_and_never_abort_the_batch(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    """Values that no SQL cast may accept quietly: each is a reason, the good row still loads."""
+    rows = [
+        native_row(1, hs_code="AB1234"),
+        native_row(2, containers="CSQU3054383;"),
+        native_row(3, containers="ABC"),
+        native_row(4, item_no="1.5"),
+        native_row(5, version="0"),
+        native_row(6, customs_value="nan"),
+        native_row(7, quantity="1e999"),
+        native_row(8, control_outcome="no_finding", controlled_at="2026-13-01T00:00:00+00:00"),
+        native_row(9),
+    ]
+    report = ingest_file(
+        wh, write_csv(tmp_path / "malformed.csv", rows), fmt="native", settings=workspace
+    )
+    found = {(r["row"], r["field"]) for r in wh.quarantined(report.source_id).to_pylist()}
+    assert found == {
+        (2, "hs_code"),
+        (3, "containers"),
+        (4, "containers"),
+        (5, "item_no"),
+        (6, "version"),
+        (7, "customs_value"),
+        (8, "quantity"),
+        (9, "controlled_at"),
+    }
+    assert (report.rows_in, report.loaded, report.quarantined) == (9, 1, 8)

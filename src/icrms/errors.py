@@ -37,6 +37,34 @@ class ConflictError(IcrmsError):
     status_code = 409
 
 
+class AuthenticationError(IcrmsError):
+    """Missing, wrong, expired or revoked credentials."""
+
+    status_code = 401
+
+
+class PermissionDeniedError(IcrmsError):
+    """The caller is known but their role does not allow the operation."""
+
+    status_code = 403
+
+
+class TooManyRequestsError(IcrmsError):
+    """Too many attempts in a short time (login throttling)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(IcrmsError):
+    """A resource is busy for now (e.g. the warehouse held by another process); try again."""
+
+    status_code = 503
+
+
 class ConfigurationError(IcrmsError):
     """Settings or environment do not allow the operation."""
 

@@ -78,7 +78,7 @@ def profiles_file(workspace: Settings, tmp_path: Path) -> Path:
 
 def test_live_assessment_replays_identically(profiles_file: Path, tmp_path: Path) -> None:
     icrms("profiles", "add", str(profiles_file))
-    icrms("profiles", "activate", "REV-FTA-MISMATCH")
+    icrms("profiles", "activate", "REV-FTA-MISMATCH", "--approved-by", "second-analyst")
     declaration = tmp_path / "declaration.json"
     declaration.write_text(json.dumps(DECLARATION))
     assessment = json.loads(icrms("assess", "live", str(declaration), "--json").stdout)
@@ -150,8 +150,8 @@ def test_backtest_and_effectiveness_on_kcs(profiles_file: Path) -> None:
         fta["selections"] / 181, abs=0.05
     )
     icrms("profiles", "add", str(profiles_file))
-    icrms("profiles", "activate", "REV-FTA-MISMATCH")
-    icrms("profiles", "activate", "REV-LOW-VALUE-CN")
+    icrms("profiles", "activate", "REV-FTA-MISMATCH", "--approved-by", "second-analyst")
+    icrms("profiles", "activate", "REV-LOW-VALUE-CN", "--approved-by", "second-analyst")
     bulk = json.loads(
         icrms("assess", "--from", "2020-01-01", "--to", "2020-12-31", "--json").stdout
     )
@@ -167,7 +167,7 @@ def test_profiles_export_import_round_trip(
     profiles_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     icrms("profiles", "add", str(profiles_file))
-    icrms("profiles", "activate", "REV-FTA-MISMATCH")
+    icrms("profiles", "activate", "REV-FTA-MISMATCH", "--approved-by", "second-analyst")
     exported = tmp_path / "exported.json"
     icrms("profiles", "export", "--format", "json", "--out", str(exported))
     monkeypatch.setenv("ICRMS_HOME", str(tmp_path / "other"))
@@ -215,7 +215,7 @@ def test_policy_versions_and_control_results_from_a_file(
 
 def test_assess_a_file_in_bulk(profiles_file: Path) -> None:
     icrms("profiles", "add", str(profiles_file))
-    icrms("profiles", "activate", "REV-FTA-MISMATCH")
+    icrms("profiles", "activate", "REV-FTA-MISMATCH", "--approved-by", "second-analyst")
     result = json.loads(
         icrms("assess", str(KCS / "df_syn_valid_eng.csv"), "--format", "kcs", "--json").stdout
     )

@@ -34,7 +34,9 @@ def test_every_change_is_a_new_version(store: Store) -> None:
         assert (first.version, first.status) == (1, "draft")
         edited = service.edit_profile(s, code=first.code, changes=ProfileFields(score=55))
         same = service.edit_profile(s, code=first.code, changes=ProfileFields(score=55))
-        active = service.set_status(s, code=first.code, status="active", today=TODAY)
+        active = service.set_status(
+            s, code=first.code, status="active", today=TODAY, approved_by="second-analyst"
+        )
         suspended = service.set_status(s, code=first.code, status="suspended", today=TODAY)
     assert (edited.version, edited.score, same.version) == (2, 55, 2)
     assert (active.version, active.status, suspended.version) == (3, "active", 4)
@@ -55,9 +57,13 @@ def test_refused_activations_change_nothing(store: Store) -> None:
         service.add_profile(s, profile=profile("WL", criteria="in_watchlist('nope', importer_id)"))
     with store.session() as s:
         with pytest.raises(ValidationError, match="expired"):
-            service.set_status(s, code="OLD", status="active", today=TODAY)
+            service.set_status(
+                s, code="OLD", status="active", today=TODAY, approved_by="second-analyst"
+            )
         with pytest.raises(ValidationError, match="unknown watchlist"):
-            service.set_status(s, code="WL", status="active", today=TODAY)
+            service.set_status(
+                s, code="WL", status="active", today=TODAY, approved_by="second-analyst"
+            )
         with pytest.raises(ValidationError, match="allowed"):
             service.set_status(s, code="OLD", status="suspended", today=TODAY)
         assert [p.version for p in service.list_profiles(s)] == [1, 1]
@@ -69,7 +75,9 @@ def test_active_profile_set_is_versioned(store: Store) -> None:
     with store.session() as s:
         for code in ("A1", "B1"):
             service.add_profile(s, profile=profile(code))
-            service.set_status(s, code=code, status="active", today=TODAY)
+            service.set_status(
+                s, code=code, status="active", today=TODAY, approved_by="second-analyst"
+            )
         v1, members = service.active_profile_set(s, today=TODAY)
         again, _ = service.active_profile_set(s, today=TODAY)
         service.set_status(s, code="B1", status="suspended", today=TODAY)

@@ -148,7 +148,7 @@ def test_etl_copies_live_assessments_with_their_reasons(store: Store, workspace:
                 score=70,
             ),
         )
-        profiles.set_status(s, code="PHONES", status="active")
+        profiles.set_status(s, code="PHONES", status="active", approved_by="second-analyst")
         declaration = make_declaration(1)
         submit_declaration(s, declaration=declaration)
         snapshot = selectivity.build_snapshot(s, secret=b"etl-test")

@@ -6,6 +6,7 @@ import typer
 
 from icrms.cli import (
     assess,
+    audit,
     controls,
     demo,
     generate,
@@ -13,6 +14,8 @@ from icrms.cli import (
     models,
     policy,
     profiles,
+    serve,
+    users,
     warehouse,
     watchlists,
 )
@@ -34,6 +37,10 @@ app.add_typer(profiles.app, name="profiles")
 app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(models.app, name="models")
 app.add_typer(policy.app, name="policy")
+app.command("serve")(serve.serve)
+app.add_typer(users.users, name="users")
+app.add_typer(users.tokens, name="tokens")
+app.add_typer(audit.app, name="audit")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

@@ -43,6 +43,18 @@ def store(current: Settings | None = None) -> Store:
     return Store((current or settings()).store_url)
 
 
+def cli_actor() -> str:
+    """How the audit trail names whoever runs a command (``cli:<os user>``)."""
+    import getpass
+    import os
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = str(os.getuid())
+    return f"cli:{name}"
+
+
 def emit(data: Any, as_json: bool, human: Callable[[], object]) -> None:
     """Print JSON on stdout for scripts, or the human rendering."""
     if as_json:

@@ -140,8 +140,13 @@ def step_profiles(ctx: DemoContext) -> None:
                 entry = EntryCreate(value=row["value"], reason=reason.format(n=row["n"]))
                 watchlists.add_entry(s, list_name=name, entry=entry)
         for profile in read_profiles(LIBRARY):
-            service.import_profile(s, profile=profile)
-            service.set_status(s, code=profile.code, status="active", today=date(2025, 1, 1))
+            service.import_profile(s, profile=profile, actor="demo-analyst")
+            service.request_activation(
+                s, code=profile.code, actor="demo-analyst", today=date(2025, 1, 1)
+            )
+            service.decide_activation(
+                s, code=profile.code, actor="demo-approver", approve=True, today=date(2025, 1, 1)
+            )
     ctx.summary["profiles"] = {
         "active": len(read_profiles(LIBRARY)),
         "watchlists": {name: len(rows) for name, rows in entries.items()},

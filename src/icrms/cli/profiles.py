@@ -10,6 +10,7 @@ import typer
 
 from icrms.cli.common import (
     JSON_OPTION,
+    cli_actor,
     console,
     emit,
     handle_errors,
@@ -48,7 +49,7 @@ def add(
     """Add new profiles as drafts (a code that exists is refused)."""
     profiles = read_profiles(file)
     with store().session() as s:
-        added = [service.add_profile(s, profile=p) for p in profiles]
+        added = [service.add_profile(s, profile=p, actor=cli_actor()) for p in profiles]
     _show(added, as_json)
 
 
@@ -61,7 +62,7 @@ def import_(
     """Add profiles, or make new versions of those whose content differs (status is kept)."""
     profiles = read_profiles(file)
     with store().session() as s:
-        results = [service.import_profile(s, profile=p) for p in profiles]
+        results = [service.import_profile(s, profile=p, actor=cli_actor()) for p in profiles]
     data = [{"code": p.code, "version": p.version, "outcome": outcome} for p, outcome in results]
     emit(
         data,
@@ -142,17 +143,37 @@ def edit(
     }
     changes = ProfileFields.model_validate({k: v for k, v in given.items() if v is not None})
     with store().session() as s:
-        _show([service.edit_profile(s, code=code, changes=changes, note=note)], as_json)
+        _show(
+            [service.edit_profile(s, code=code, changes=changes, note=note, actor=cli_actor())],
+            as_json,
+        )
 
 
 def _status_command(status: Status, doc: str) -> None:
     @handle_errors
     def command(
-        code: str, note: str | None = typer.Option(None, "--note"), as_json: bool = JSON_OPTION
+        code: str,
+        note: str | None = typer.Option(None, "--note"),
+        approved_by: str | None = typer.Option(
+            None,
+            "--approved-by",
+            help="Activation only: the second analyst who approved it (four eyes).",
+        ),
+        as_json: bool = JSON_OPTION,
     ) -> None:
         with store().session() as s:
             _show(
-                [service.set_status(s, code=code, status=status, today=date.today(), note=note)],
+                [
+                    service.set_status(
+                        s,
+                        code=code,
+                        status=status,
+                        today=date.today(),
+                        note=note,
+                        actor=cli_actor(),
+                        approved_by=approved_by,
+                    )
+                ],
                 as_json,
             )
 
@@ -160,7 +181,10 @@ def _status_command(status: Status, doc: str) -> None:
     app.command(status if status != "active" else "activate")(command)
 
 
-_status_command("active", "Switch a profile on (refused if expired or its watchlists are unknown).")
+_status_command(
+    "active",
+    "Switch a profile on with a second analyst's approval: --approved-by NAME (four eyes; refused if expired or its watchlists are unknown).",
+)
 _status_command("suspended", "Switch a profile off for now.")
 _status_command("retired", "Retire a profile for good.")
 app.registered_commands[-2].name = "suspend"

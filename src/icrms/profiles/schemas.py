@@ -75,6 +75,22 @@ class ProfileRead(ProfileCreate):
     status: Status
     created_at: datetime
     note: str | None = None
+    created_by: str | None = None
+    approved_by: str | None = None
+
+
+class ApprovalRead(BaseModel):
+    """A request to switch a profile version on, and the second analyst's decision."""
+
+    id: int
+    code: str
+    version: int
+    requested_by: str
+    requested_at: datetime
+    note: str | None = None
+    decision: Literal["approved", "rejected", "withdrawn", "stale"] | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
 
 class WatchlistCreate(BaseModel):

@@ -7,11 +7,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from icrms.audit import service as audit
 from icrms.core.clock import now
-from icrms.errors import ConflictError, NotFoundError, ValidationError
+from icrms.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from icrms.profiles.rules import referenced_watchlists
-from icrms.profiles.schemas import ProfileCreate, ProfileFields, ProfileRead, Status
-from icrms.profiles.tables import ProfileSetRow, ProfileVersionRow, WatchlistRow
+from icrms.profiles.schemas import ApprovalRead, ProfileCreate, ProfileFields, ProfileRead, Status
+from icrms.profiles.tables import ProfileApprovalRow, ProfileSetRow, ProfileVersionRow, WatchlistRow
 
 EDITABLE = tuple(ProfileFields.model_fields)
 TRANSITIONS: dict[str, set[str]] = {
@@ -24,16 +25,28 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def add_profile(
-    session: Session, *, profile: ProfileCreate, note: str | None = None
+    session: Session, *, profile: ProfileCreate, note: str | None = None, actor: str = "local"
 ) -> ProfileRead:
     """Store a new profile as version 1, a draft."""
     if _current(session, profile.code) is not None:
         raise ConflictError(f"profile {profile.code} already exists; edit it to make a new version")
     row = ProfileVersionRow(
-        **profile.model_dump(), version=1, status="draft", created_at=now(), note=note
+        **profile.model_dump(),
+        version=1,
+        status="draft",
+        created_at=now(),
+        note=note,
+        created_by=actor,
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="profile.create",
+        object=f"profile:{profile.code}",
+        detail={"version": 1, "criteria": profile.criteria},
+    )
     return _read(row)
 
 
@@ -81,7 +94,12 @@ def history(session: Session, *, code: str) -> list[ProfileRead]:
 
 
 def edit_profile(
-    session: Session, *, code: str, changes: ProfileFields, note: str | None = None
+    session: Session,
+    *,
+    code: str,
+    changes: ProfileFields,
+    note: str | None = None,
+    actor: str = "local",
 ) -> ProfileRead:
     """Make a new version with the changed fields; an edit that changes nothing makes none."""
     current = get_profile(session, code=code)
@@ -92,9 +110,19 @@ def edit_profile(
     if all(getattr(merged, k) == getattr(current, k) for k in updates):
         return current
     if current.status == "active":
-        _check_activation(session, merged, date.today())
+        # four eyes: what is in force changes only with a second analyst's approval
+        raise ValidationError(
+            "status",
+            "active",
+            f"profile {code} is active: suspend it, edit it, then ask for approval again",
+        )
     return _new_version(
-        session, merged, current.status, note or f"edited: {', '.join(sorted(updates))}"
+        session,
+        merged,
+        current.status,
+        note or f"edited: {', '.join(sorted(updates))}",
+        actor=actor,
+        action="profile.edit",
     )
 
 
@@ -105,8 +133,15 @@ def set_status(
     status: Status,
     today: date | None = None,
     note: str | None = None,
+    actor: str = "local",
+    approved_by: str | None = None,
 ) -> ProfileRead:
-    """Move a profile to a new status (a new version); refused moves change nothing."""
+    """Move a profile to a new status (a new version); refused moves change nothing.
+
+    Switching a profile on needs four eyes: ``approved_by`` names a second analyst, who is
+    neither ``actor`` nor the author of the version (``request_activation`` then
+    ``decide_activation`` is the usual way).
+    """
     current = get_profile(session, code=code)
     if status == current.status:
         return current
@@ -117,24 +152,157 @@ def set_status(
             f"profile {code} is {current.status}; allowed: {sorted(TRANSITIONS[current.status]) or 'none'}",
         )
     if status == "active":
+        _check_four_eyes(current, actor, approved_by)
         _check_activation(session, current, today or date.today())
-    return _new_version(session, current, status, note or status)
+    return _new_version(
+        session,
+        current,
+        status,
+        note or status,
+        actor=actor,
+        action=f"profile.{status}",
+        approved_by=approved_by if status == "active" else None,
+    )
 
 
-def import_profile(session: Session, *, profile: ProfileCreate) -> tuple[ProfileRead, str]:
+def request_activation(
+    session: Session, *, code: str, actor: str, note: str | None = None, today: date | None = None
+) -> ApprovalRead:
+    """Ask a second analyst to switch the current version on (checked now, decided later)."""
+    current = get_profile(session, code=code)
+    if "active" not in TRANSITIONS[current.status]:
+        raise ValidationError(
+            "status",
+            current.status,
+            f"profile {code} is {current.status}; it cannot be switched on",
+        )
+    _check_activation(session, current, today or date.today())
+    waiting = _open_request(session, code)
+    if waiting is not None and waiting.version == current.version:
+        raise ConflictError(f"profile {code} already waits for approval")
+    if waiting is not None:  # asked for an older version: that request is replaced
+        waiting.decision, waiting.decided_by, waiting.decided_at = "stale", actor, now()
+    row = ProfileApprovalRow(
+        code=code, version=current.version, requested_by=actor, requested_at=now(), note=note
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="profile.request_activation",
+        object=f"profile:{code}",
+        detail={"version": current.version, "note": note},
+    )
+    return ApprovalRead.model_validate(row, from_attributes=True)
+
+
+def decide_activation(
+    session: Session,
+    *,
+    code: str,
+    actor: str,
+    approve: bool,
+    note: str | None = None,
+    today: date | None = None,
+) -> tuple[ApprovalRead, ProfileRead]:
+    """Approve (switch on, recording the approver) or reject the open request for ``code``.
+
+    Raises:
+        PermissionDeniedError: the approver asked for it or wrote the version (four eyes).
+        ConflictError: the profile changed since the request; it must be asked for again.
+    """
+    request = _open_request(session, code)
+    if request is None:
+        raise NotFoundError(f"profile {code} has no request waiting for approval")
+    current = get_profile(session, code=code)
+    if approve:
+        _check_four_eyes(current, request.requested_by, actor)
+    if current.version != request.version:
+        request.decision, request.decided_by, request.decided_at = "stale", actor, now()
+        session.flush()
+        raise ConflictError(
+            f"profile {code} changed since version {request.version} was submitted "
+            f"(now version {current.version}); ask for approval again"
+        )
+    request.decision = "approved" if approve else "rejected"
+    request.decided_by, request.decided_at = actor, now()
+    if approve:
+        profile = set_status(
+            session,
+            code=code,
+            status="active",
+            today=today,
+            note=note or f"approved by {actor}, requested by {request.requested_by}",
+            actor=request.requested_by,
+            approved_by=actor,
+        )
+    else:
+        profile = current
+        audit.record(
+            session,
+            actor=actor,
+            action="profile.reject",
+            object=f"profile:{code}",
+            detail={"version": current.version, "note": note},
+        )
+    session.flush()
+    return ApprovalRead.model_validate(request, from_attributes=True), profile
+
+
+def approvals(session: Session, *, open_only: bool = True) -> list[ApprovalRead]:
+    """Requests for approval, oldest first (only the undecided ones by default)."""
+    query = select(ProfileApprovalRow).order_by(ProfileApprovalRow.id)
+    if open_only:
+        query = query.where(ProfileApprovalRow.decision.is_(None))
+    return [ApprovalRead.model_validate(r, from_attributes=True) for r in session.scalars(query)]
+
+
+def _open_request(session: Session, code: str) -> ProfileApprovalRow | None:
+    return session.scalar(
+        select(ProfileApprovalRow).where(
+            ProfileApprovalRow.code == code, ProfileApprovalRow.decision.is_(None)
+        )
+    )
+
+
+def _check_four_eyes(profile: ProfileRead, requester: str, approver: str | None) -> None:
+    if not approver:
+        raise ValidationError(
+            "status",
+            "active",
+            f"switching profile {profile.code} on needs a second analyst's approval",
+        )
+    if approver == requester or (profile.created_by and approver == profile.created_by):
+        raise PermissionDeniedError(
+            f"four eyes: {approver} wrote or asked for profile {profile.code} "
+            f"version {profile.version}; another analyst must approve it"
+        )
+
+
+def import_profile(
+    session: Session, *, profile: ProfileCreate, actor: str = "local"
+) -> tuple[ProfileRead, str]:
     """Add a profile, or make a new version when its content differs: ('added'|'updated'|'unchanged')."""
     current = _current(session, profile.code)
     if current is None:
-        return add_profile(session, profile=profile, note="imported"), "added"
+        return add_profile(session, profile=profile, note="imported", actor=actor), "added"
     changes = ProfileFields.model_validate(profile.model_dump(include=set(EDITABLE)))
-    edited = edit_profile(session, code=profile.code, changes=changes, note="imported")
+    edited = edit_profile(session, code=profile.code, changes=changes, note="imported", actor=actor)
     return edited, "unchanged" if edited.version == current.version else "updated"
 
 
 def expire_profiles(session: Session, *, today: date) -> list[ProfileRead]:
     """Mark active profiles whose validity ended before ``today`` as expired."""
     return [
-        _new_version(session, p, "expired", f"validity ended {p.valid_to}")
+        _new_version(
+            session,
+            p,
+            "expired",
+            f"validity ended {p.valid_to}",
+            actor="system",
+            action="profile.expired",
+        )
         for p in list_profiles(session, status="active")
         if p.valid_to is not None and p.valid_to < today
     ]
@@ -173,7 +341,16 @@ def _check_activation(session: Session, profile: ProfileCreate, today: date) -> 
             )
 
 
-def _new_version(session: Session, profile: ProfileCreate, status: str, note: str) -> ProfileRead:
+def _new_version(
+    session: Session,
+    profile: ProfileCreate,
+    status: str,
+    note: str,
+    *,
+    actor: str,
+    action: str,
+    approved_by: str | None = None,
+) -> ProfileRead:
     current = _current(session, profile.code)
     version = (current.version if current else 0) + 1
     row = ProfileVersionRow(
@@ -182,9 +359,21 @@ def _new_version(session: Session, profile: ProfileCreate, status: str, note: st
         status=status,
         created_at=now(),
         note=note,
+        created_by=actor,
+        approved_by=approved_by,
     )
     session.add(row)
     session.flush()
+    detail: dict[str, object] = {"version": version, "status": status, "note": note}
+    if approved_by:
+        detail["approved_by"] = approved_by
+    audit.record(
+        session,
+        actor=approved_by or actor,
+        action=action,
+        object=f"profile:{profile.code}",
+        detail=detail,
+    )
     return _read(row)
 
 

@@ -1,0 +1,86 @@
+"""``create_app(settings)``: the FastAPI application serving the API v1 and the web pages.
+
+The store lives on ``app.state`` (no module-level engine), so tests pass their own. Public
+routes are health, readiness, login and static assets; every other route sits behind
+``get_principal`` and a role check. Add a domain's routes to ``icrms.api.routes.ROUTERS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from icrms import __version__
+from icrms.api import errors
+from icrms.api.deps import get_principal
+from icrms.api.metrics import Metrics
+from icrms.api.middleware import ServiceMiddleware
+from icrms.api.routes import PUBLIC_ROUTERS, ROUTERS
+from icrms.core.db import Store
+from icrms.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+MAX_BODY = 2 * 1024 * 1024
+MAX_UPLOAD = 512 * 1024 * 1024
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuse to serve without configured secrets outside demo mode (raises ConfigurationError)."""
+    settings.selectivity_secret()
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, run_jobs: bool = True
+) -> FastAPI:
+    """The application over ``settings`` (and ``store``, else the configured one)."""
+    settings = settings or get_settings()
+    check_secrets(settings)
+    settings.ensure_home()
+    own_store = store is None
+    store = store or Store(settings.store_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for start in app.state.on_start:
+            start(app)
+        try:
+            yield
+        finally:
+            for stop in app.state.on_stop:
+                stop(app)
+            if own_store:
+                store.dispose()
+
+    app = FastAPI(
+        title="icrms",
+        version=__version__,
+        summary="Integrated Customs Risk Management System: API v1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.store = store
+    app.state.metrics = metrics
+    app.state.run_jobs = run_jobs
+    app.state.on_start = []
+    app.state.on_stop = []
+    errors.register(app)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
+    from icrms.web.app import mount
+
+    mount(app)
+    app.add_middleware(ServiceMiddleware, metrics=metrics, max_body=MAX_BODY, max_upload=MAX_UPLOAD)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``icrms serve`` (uvicorn's factory): settings from the environment."""
+    return create_app(get_settings())

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: append-only, every entry carrying the hash of the one before."""

@@ -1,0 +1,1 @@
+"""Users, browser sessions and API tokens; roles and who may do what."""

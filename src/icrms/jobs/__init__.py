@@ -1,0 +1,1 @@
+"""Long work run in the background with progress: ingest, bulk assessment, training, backtest."""

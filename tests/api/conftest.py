@@ -8,6 +8,7 @@ and returns the CSRF token for later writes.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from icrms.auth import service as auth
 from icrms.auth.schemas import Role, TokenCreate, UserCreate
 from icrms.core.db import Store
 from icrms.settings import Settings
+from tests.factories import seed_rules
 
 PASSWORD = "correct horse battery"
 Headers = dict[str, str]
@@ -34,10 +36,20 @@ def app_settings(workspace: Settings) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store migrated once per test session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "store.sqlite"
+    Store(f"sqlite:///{path}").dispose()
+    return path
+
+
 @pytest.fixture
-def api_store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh SQLite store for the app."""
-    opened = Store(f"sqlite:///{tmp_path / 'api.sqlite'}")
+def api_store(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Store]:
+    """A fresh SQLite store for the app (a copy of the migrated template)."""
+    target = tmp_path / "api.sqlite"
+    shutil.copyfile(migrated_sqlite, target)
+    opened = Store(f"sqlite:///{target}", upgrade=False)
     yield opened
     opened.dispose()
 
@@ -135,3 +147,9 @@ def system(token_for: Callable[..., Headers]) -> Headers:
 @pytest.fixture
 def partner(token_for: Callable[..., Headers]) -> Headers:
     return token_for(Role.partner)
+
+
+@pytest.fixture
+def rules(api_store: Store) -> None:
+    """One active revenue profile on phones below 400/kg and a red trader watchlist."""
+    seed_rules(api_store)

@@ -21,6 +21,7 @@ from icrms.auth import service as auth
 from icrms.auth.schemas import Role, UserCreate
 from icrms.core.db import Store
 from icrms.settings import Settings
+from tests.factories import seed_rules
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -43,6 +44,40 @@ class Served:
     url: str
     store: Store
     settings: Settings
+
+    def seed_rules(self) -> None:
+        """An active phones profile and a red trader watchlist (as in the API tests)."""
+        seed_rules(self.store)
+
+    def submit(self, body: dict[str, object]) -> dict[str, object]:
+        """Submit a declaration through the API with a system token; the answer's JSON."""
+        import httpx
+
+        from icrms.auth.schemas import TokenCreate
+
+        with self.store.session() as s:
+            token = auth.create_token(
+                s, token=TokenCreate(name="cdps", role=Role.system), actor="test"
+            ).token
+        response = httpx.post(
+            f"{self.url}/api/v1/declarations",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def ingest_history(self, declarations: int = 400) -> None:
+        """Generated declarations with control results, ingested into the warehouse."""
+        from icrms.generator import generate
+        from icrms.ingest.flows import ingest_file
+        from icrms.warehouse.base import open_warehouse
+
+        path = self.settings.home / "history.parquet"
+        generate(declarations=declarations, seed=3, out=path, fmt="native")
+        with open_warehouse(self.settings) as wh:
+            ingest_file(wh, path, fmt="native", settings=self.settings)
 
     def add_user(self, username: str, role: Role | str, office: str | None = None) -> str:
         with self.store.session() as s:
@@ -106,8 +141,21 @@ def page(browser: object, served: Served) -> Iterator[object]:
     )
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"{m.text} ({m.location.get('url')})") if m.type == "error" else None
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type not in ("document", "fetch", "xhr")
+            else None
+        ),
+    )
     page.console_errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()

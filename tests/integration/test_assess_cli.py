@@ -86,9 +86,10 @@ def test_live_assessment_replays_identically(profiles_file: Path, tmp_path: Path
     assert assessment["reasons"][0]["code"] == "REV-FTA-MISMATCH" and assessment["reasons"][0][
         "items"
     ] == [1]
-    icrms(
-        "profiles", "edit", "REV-FTA-MISMATCH", "--score", "90"
-    )  # a new version does not change the past
+    # a new version does not change the past (an active profile is suspended, edited, approved)
+    icrms("profiles", "suspend", "REV-FTA-MISMATCH")
+    icrms("profiles", "edit", "REV-FTA-MISMATCH", "--score", "90")
+    icrms("profiles", "activate", "REV-FTA-MISMATCH", "--approved-by", "second-analyst")
     replay = json.loads(icrms("assess", "replay", str(assessment["id"]), "--json").stdout)
     assert replay["identical"] is True and replay["replayed"] == {"channel": "yellow", "score": 40}
     again = json.loads(icrms("assess", "live", str(declaration), "--json").stdout)

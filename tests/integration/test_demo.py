@@ -12,7 +12,7 @@ from icrms.settings import Settings
 
 def test_demo_runs_the_whole_chain(workspace: Settings) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "icrms", "demo", "--declarations", "3000", "--json"],
+        [sys.executable, "-m", "icrms", "demo", "--declarations", "3000", "--no-serve", "--json"],
         capture_output=True,
         text=True,
         timeout=600,
@@ -33,6 +33,11 @@ def test_demo_runs_the_whole_chain(workspace: Settings) -> None:
         "DRUGS-BANANAS-SEA",
     }
     assert summary["baseline"]["source"] == "random_controls"
+    live = summary["live_submissions"]
+    assert live["declarations"] == sum(live["channels"].values()) > 0
+    assert {u["role"] for u in summary["users"]} == {"admin", "analyst", "officer", "manager"}
+    assert all(len(u["password"]) >= 12 for u in summary["users"])
+    assert (workspace.home / "demo-users.txt").stat().st_mode & 0o077 == 0
 
 
 def test_demo_refuses_to_replace_a_workspace_with_other_data(workspace: Settings) -> None:

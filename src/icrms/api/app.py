@@ -19,6 +19,8 @@ from icrms.api.metrics import Metrics
 from icrms.api.middleware import ServiceMiddleware
 from icrms.api.routes import PUBLIC_ROUTERS, ROUTERS
 from icrms.core.db import Store
+from icrms.jobs.runner import JobRunner
+from icrms.live.snapshots import LiveSnapshots
 from icrms.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -66,9 +68,17 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.metrics = metrics
-    app.state.run_jobs = run_jobs
-    app.state.on_start = []
-    app.state.on_stop = []
+    runner = JobRunner(store, settings, metrics=metrics)
+    app.state.jobs = runner
+    app.state.wake_jobs = runner.wake
+    app.state.snapshots = LiveSnapshots(store, settings, on_build=metrics.snapshot_builds.inc)
+    app.state.on_start = [lambda _app: runner.start()] if run_jobs else []
+    app.state.on_stop = [lambda _app: runner.stop()] if run_jobs else []
+    app.state.readiness = (
+        {"jobs": lambda: "ok" if runner.alive() else "failed: job runner stopped"}
+        if run_jobs
+        else {}
+    )
     errors.register(app)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)

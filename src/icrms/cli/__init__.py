@@ -11,6 +11,7 @@ from icrms.cli import (
     demo,
     generate,
     ingest,
+    jobs,
     models,
     policy,
     profiles,
@@ -41,6 +42,7 @@ app.command("serve")(serve.serve)
 app.add_typer(users.users, name="users")
 app.add_typer(users.tokens, name="tokens")
 app.add_typer(audit.app, name="audit")
+app.add_typer(jobs.app, name="jobs")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
-from pydantic import ValidationError as PydanticValidationError
 
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, store
-from icrms.controls.schemas import ControlResultCreate
+from icrms.controls.files import parse_result, read_results
 from icrms.controls.service import record_control_result
 from icrms.errors import ValidationError
 
@@ -39,7 +36,7 @@ def record(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record one control result (linked to the declaration's newest assessment)."""
-    result = _parse(
+    result = parse_result(
         {
             "declaration_id": declaration_id,
             "version": version,
@@ -70,12 +67,14 @@ def record(
 @handle_errors
 def import_(file: Path, as_json: bool = JSON_OPTION) -> None:
     """Record control results from CSV or JSON lines; bad rows are reported and the rest stored."""
-    rows = _read(file)
+    if not file.is_file():
+        raise ValidationError("file", str(file), "does not exist")
+    rows = read_results(file.read_bytes(), file.name)
     stored, rejected = 0, []
     with store().session() as s:
         for number, raw in rows:
             try:
-                record_control_result(s, result=_parse(raw, f"row {number}"))
+                record_control_result(s, result=parse_result(raw, f"row {number}"))
                 stored += 1
             except ValidationError as exc:
                 rejected.append(
@@ -90,30 +89,3 @@ def import_(file: Path, as_json: bool = JSON_OPTION) -> None:
             f"rejected: {json.dumps(rejected, default=str)}"
         ),
     )
-
-
-def _read(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise ValidationError("file", str(path), "does not exist")
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            return [(reader.line_num, _csv_row(r)) for r in reader]
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [(n, json.loads(line)) for n, line in enumerate(lines, start=1) if line.strip()]
-
-
-def _csv_row(row: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: v for k, v in row.items() if v not in ("", None)}
-    if "irregularity_types" in data:
-        data["irregularity_types"] = data["irregularity_types"].split(";")
-    return data
-
-
-def _parse(data: dict[str, Any], where: str) -> ControlResultCreate:
-    try:
-        return ControlResultCreate.model_validate(data)
-    except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "control result"
-        raise ValidationError(f"{where}: {field}", first.get("input"), first["msg"]) from exc

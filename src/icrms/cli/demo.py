@@ -25,6 +25,7 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
+from icrms.cli.demo_service import print_users, serve_demo, step_live, step_users
 from icrms.controls.effectiveness import profile_effectiveness
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
@@ -252,6 +253,8 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_assess,
     step_backtest,
     step_effectiveness,
+    step_live,
+    step_users,
 ]
 
 
@@ -264,9 +267,13 @@ def demo(
     keep: bool = typer.Option(
         False, "--keep", help="Keep the existing workspace instead of starting fresh."
     ),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Stop after the summary instead of serving the web application."
+    ),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Run the whole chain on generated data in a fresh workspace and print a summary."""
+    """Run the whole chain on generated data in a fresh workspace, then serve the web application."""
     current = settings().model_copy(update={"demo": True})
     marker = current.home / DEMO_MARKER
     if not keep:
@@ -284,6 +291,10 @@ def demo(
             console.print(f"[bold]{(step.__doc__ or step.__name__).strip()}[/bold]")
         step(ctx)
     emit(ctx.summary, as_json, lambda: _print_summary(ctx.summary))
+    if not as_json:
+        print_users(ctx.summary)
+    if not (no_serve or as_json):
+        serve_demo(ctx, port=port)
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ def read_profiles(path: Path) -> list[ProfileCreate]:
         fields = {
             k: v
             for k, v in (item or {}).items()
-            if k not in ("version", "status", "created_at", "note")
+            if k not in ("version", "status", "created_at", "note", "created_by", "approved_by")
         }
         try:
             profiles.append(ProfileCreate.model_validate(fields))

@@ -59,12 +59,16 @@ def render(
     data: dict[str, Any] | None = None,
     *,
     block: str | None = None,
+    fragment: bool = False,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The page ``template``, or only its ``block`` when htmx asked for a fragment."""
+    """The page ``template``, or only its ``block`` when htmx asked for a fragment.
+
+    ``fragment=True`` always answers the block (endpoints that only serve fragments).
+    """
     ctx = context(request, data or {})
-    if block is not None and is_htmx(request):
+    if block is not None and (fragment or is_htmx(request)):
         compiled = TEMPLATES.env.get_template(template)
         html = "".join(compiled.blocks[block](compiled.new_context(ctx)))
         return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -8,7 +8,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from icrms.api.routes import audit, auth, health
+from icrms.api.routes import (
+    assessments,
+    audit,
+    auth,
+    controls,
+    declarations,
+    health,
+    jobs,
+    models,
+    profiles,
+    watchlists,
+)
 
 PUBLIC_ROUTERS: list[APIRouter] = [health.router]
-ROUTERS: list[APIRouter] = [auth.router, audit.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    declarations.router,
+    assessments.router,
+    controls.router,
+    profiles.router,
+    watchlists.router,
+    models.router,
+    jobs.router,
+    audit.router,
+]

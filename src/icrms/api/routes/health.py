@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import text
 
 from icrms.api.deps import require
 from icrms.auth.schemas import Role
 
 router = APIRouter(tags=["health"])
+FAVICON = Path(__file__).resolve().parents[2] / "web" / "static" / "favicon.svg"
 
 
 @router.get("/healthz", summary="The process is up")
 def healthz() -> dict[str, str]:
     """Always ok while the process answers."""
     return {"status": "ok"}
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The icon browsers ask for by this name."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 @router.get("/readyz", summary="The service can take requests", response_model=None)

@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from icrms.web.routes import audit, home, session
+from icrms.web.routes import (
+    audit,
+    declarations,
+    home,
+    jobs,
+    lists,
+    models,
+    profiles,
+    session,
+    worklist,
+)
 
-PAGES: list[APIRouter] = [session.router, home.router, audit.router]
+PAGES: list[APIRouter] = [
+    session.router,
+    home.router,
+    declarations.router,
+    worklist.router,
+    profiles.router,
+    lists.router,
+    models.router,
+    jobs.router,
+    audit.router,
+]

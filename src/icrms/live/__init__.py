@@ -1,0 +1,1 @@
+"""Live selectivity as a service: the compiled snapshot kept warm, submissions, worklists."""

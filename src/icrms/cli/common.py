@@ -13,14 +13,15 @@ import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from icrms.core.db import Store
-from icrms.errors import IcrmsError
+from icrms.errors import IcrmsError, cut, quote
 from icrms.settings import Settings, get_settings
 from icrms.warehouse.base import Warehouse, open_warehouse
 
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
@@ -65,18 +66,20 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except IcrmsError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            _error(cut(exc.message, 2000))
             raise typer.Exit(2) from exc
         except PydanticValidationError as exc:
             for error in exc.errors():
                 field = ".".join(str(p) for p in error["loc"]) or exc.title
-                err_console.print(
-                    f"[red]error:[/red] {field}={error.get('input')!r}: {error['msg']}",
-                    highlight=False,
-                )
+                _error(f"{field}={quote(error.get('input'))}: {cut(error['msg'])}")
             raise typer.Exit(2) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _error(message: str) -> None:
+    """One error line on stderr; the message is plain text, never markup."""
+    err_console.print(Text.assemble(("error:", "red"), " ", message), highlight=False)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -52,10 +53,19 @@ def emit(data: Any, as_json: bool, human: Callable[[], object]) -> None:
         human()
 
 
+# C0/C1 controls (terminal escape sequences), invisible and direction-changing characters
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` with characters a terminal would act on or hide shown as escapes (``\\x1b``)."""
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def print_lines(lines: Iterable[str]) -> None:
-    """Print each line as it is (no markup, no highlighting)."""
+    """Print each line as it is meant to be read: no markup, no highlighting, no escapes."""
     for line in lines:
-        console.print(line, highlight=False, markup=False)
+        console.print(visible(line), highlight=False, markup=False)
 
 
 def handle_errors(func: F) -> F:

@@ -85,7 +85,7 @@ def _lookup(
 ) -> None:
     numeric = [k in NUMERIC_KEYS for k in keys]
     for i, r in enumerate(items):
-        values = [r.get(k) for k in keys]
+        values: list[Any] = [r.get(k) for k in keys]
         if None in values:
             continue
         key = tuple(float(v) if n else str(v) for v, n in zip(values, numeric, strict=True))

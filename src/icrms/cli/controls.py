@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, store
-from icrms.controls.files import parse_result, read_results
+from icrms.controls.files import parse_result, read_results, rejection
 from icrms.controls.service import record_control_result
 from icrms.errors import ValidationError
 
@@ -77,9 +77,7 @@ def import_(file: Path, as_json: bool = JSON_OPTION) -> None:
                 record_control_result(s, result=parse_result(raw, f"row {number}"))
                 stored += 1
             except ValidationError as exc:
-                rejected.append(
-                    {"row": number, "field": exc.field, "value": exc.value, "reason": exc.reason}
-                )
+                rejected.append(rejection(number, exc).model_dump())
     data = {"rows_in": len(rows), "stored": stored, "rejected": rejected}
     emit(
         data,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from icrms.audit import service as audit
 from icrms.auth.schemas import Principal, Role
-from icrms.controls.files import ImportReport, Rejected, parse_result
+from icrms.controls.files import ImportReport, Rejected, Row, parse_result, rejection
 from icrms.controls.schemas import ControlResultCreate, ControlResultRead
 from icrms.controls.service import record_control_result
 from icrms.core.clock import now
@@ -148,7 +146,7 @@ def latest_assessment_id(session: Session, declaration_id: str) -> int | None:
 
 
 def import_controls(
-    session: Session, *, rows: list[tuple[int, dict[str, Any]]], principal: Principal
+    session: Session, *, rows: list[tuple[int, Row]], principal: Principal
 ) -> ImportReport:
     """Record every valid row (each in its own savepoint); report the others with their reasons."""
     stored, rejected = 0, []
@@ -160,15 +158,13 @@ def import_controls(
                 )
             stored += 1
         except ValidationError as exc:
-            rejected.append(
-                Rejected(row=number, field=exc.field, value=exc.value, reason=exc.reason)
-            )
+            rejected.append(rejection(number, exc))
         except NotFoundError as exc:
             rejected.append(
                 Rejected(
                     row=number,
                     field="declaration_id",
-                    value=raw.get("declaration_id"),
+                    value=raw.get("declaration_id") if isinstance(raw, dict) else None,
                     reason=exc.message,
                 )
             )

@@ -9,6 +9,7 @@ exists even if the request that triggered the build fails.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from icrms.core.clock import now
 from icrms.core.db import Store
 from icrms.models.live import ModelScorer
+from icrms.models.registry import Registry
 from icrms.models.service import registry
 from icrms.profiles.tables import ProfileVersionRow, WatchlistEntryRow, WatchlistRow
 from icrms.selectivity.engine import Snapshot
@@ -62,10 +64,23 @@ class LiveSnapshots:
         self._snapshot: Snapshot | None = None
         self._scorer: ModelScorer | None = None
         self.builds = 0
+        self._registry: Registry | None = None
+        self._model_stamp: tuple[int, int] | None = None
+        self._model_version: str | None = None
 
     def model_version(self) -> str | None:
-        """The promoted model's version (the registry's state file)."""
-        return registry(self.settings).promoted()
+        """The promoted model's version; the signed registry is read again only when it changed."""
+        if self._registry is None:
+            self._registry = registry(self.settings)
+        try:
+            stat = os.stat(self._registry.index)
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._model_stamp:
+            self._model_version = self._registry.promoted() if stamp else None
+            self._model_stamp = stamp
+        return self._model_version
 
     def current(self, session: Session) -> Snapshot:
         """The snapshot in force now (compiled again only if something changed)."""
@@ -88,7 +103,7 @@ class LiveSnapshots:
             if version is None:
                 self._scorer = None
             elif self._scorer is None or self._scorer.version != version:
-                self._scorer = ModelScorer(registry(self.settings).load(version))
+                self._scorer = ModelScorer(registry(self.settings).load(version))  # verified
             with self.store.session() as own:
                 built = build_snapshot(
                     own, secret=self.settings.selectivity_secret(), scorer=self._scorer

@@ -72,7 +72,9 @@ def create_app(
     app.state.jobs = runner
     app.state.wake_jobs = runner.wake
     app.state.snapshots = LiveSnapshots(store, settings, on_build=metrics.snapshot_builds.inc)
-    app.state.on_start = [lambda _app: runner.start()] if run_jobs else []
+    app.state.on_start = [lambda _app: _warm(app)] + (
+        [lambda _app: runner.start()] if run_jobs else []
+    )
     app.state.on_stop = [lambda _app: runner.stop()] if run_jobs else []
     app.state.readiness = (
         {"jobs": lambda: "ok" if runner.alive() else "failed: job runner stopped"}
@@ -89,6 +91,12 @@ def create_app(
     mount(app)
     app.add_middleware(ServiceMiddleware, metrics=metrics, max_body=MAX_BODY, max_upload=MAX_UPLOAD)
     return app
+
+
+def _warm(app: FastAPI) -> None:
+    """Compile the live snapshot before the first request needs it."""
+    with app.state.store.session() as session:
+        app.state.snapshots.current(session)
 
 
 def app_from_environment() -> FastAPI:

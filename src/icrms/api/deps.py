@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from icrms.auth import service as auth
@@ -20,6 +20,7 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_LIMIT = 500
+MAX_ID = 2_147_483_647  # the stores' integer columns (PostgreSQL INTEGER)
 
 
 def get_store(request: Request) -> Store:
@@ -131,3 +132,7 @@ class Page:
 
 
 PageDep = Annotated[Page, Depends()]
+
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A numeric id in the path (bounded, so that no database refuses it)."""

@@ -32,7 +32,10 @@ class Base(DeclarativeBase):
 def make_engine(url: str) -> Engine:
     """An engine for the store URL; SQLite gets foreign keys and WAL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # a served app runs up to 40 requests at once, each with a session: keep that many
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=40
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

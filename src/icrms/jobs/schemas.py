@@ -61,7 +61,7 @@ class BacktestParams(Window):
     """Backtest of a stored profile (current version unless one is named)."""
 
     code: str = Field(min_length=1, max_length=40)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 class TrainParams(BaseModel):
@@ -71,7 +71,7 @@ class TrainParams(BaseModel):
 
     since: date | None = None
     until: date | None = None
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
 
 
 class IngestParams(BaseModel):

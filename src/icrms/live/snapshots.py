@@ -92,6 +92,8 @@ class LiveSnapshots:
             and time.monotonic() - self._built_at < MAX_AGE
         ):
             return snapshot
+        # nothing is written yet: end the read so the request holds no connection while waiting
+        session.commit()
         with self._lock:
             if (
                 self._snapshot is not None

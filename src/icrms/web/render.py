@@ -42,11 +42,19 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     """What every template gets: the caller, CSRF token, navigation, version."""
     principal: Principal | None = getattr(request.state, "principal", None)
     registered = _pages(request)
+    nav = visible(principal, registered)
+    path = request.url.path
+    current = max(
+        (i.path for i in nav if path == i.path or path.startswith(i.path + "/")),
+        key=len,
+        default=None,
+    )
     return {
         "request": request,
         "principal": principal,
         "csrf_token": principal.csrf_token if principal else None,
-        "nav": visible(principal, registered),
+        "nav": nav,
+        "current_nav": current,
         "path": request.url.path,
         "version": __version__,
         **extra,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, IdPath, SessionDep, require
 from icrms.auth.schemas import Role
 from icrms.errors import NotFoundError
 from icrms.live import flows, queries
@@ -39,7 +39,7 @@ def by_declaration(
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead, dependencies=READERS)
-def get(assessment_id: int, session: SessionDep, principal: CurrentUser) -> AssessmentRead:
+def get(assessment_id: IdPath, session: SessionDep, principal: CurrentUser) -> AssessmentRead:
     """One assessment with every reason and the model's explanation."""
     assessment = service.get_assessment(session, assessment_id=assessment_id)
     if not flows.may_see_office(principal, assessment.office_code):
@@ -52,7 +52,7 @@ def get(assessment_id: int, session: SessionDep, principal: CurrentUser) -> Asse
     response_model=ReplayResult,
     dependencies=[require(Role.analyst, Role.manager)],
 )
-def replay(assessment_id: int, request: Request, session: SessionDep) -> ReplayResult:
+def replay(assessment_id: IdPath, request: Request, session: SessionDep) -> ReplayResult:
     """Decide again from the stored inputs (profile, policy and model versions)."""
     return flows.replay(session, snapshots=request.app.state.snapshots, assessment_id=assessment_id)
 
@@ -67,7 +67,7 @@ def worklist(
     principal: CurrentUser,
     office: Annotated[str | None, Query(max_length=16)] = None,
     channel: Channel | None = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> WorklistPage:
     """Red and yellow declarations without a control result; officers get their own office."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from icrms.api.deps import SessionDep, require
+from icrms.api.deps import MAX_ID, SessionDep, require
 from icrms.audit import service
 from icrms.audit.schemas import AuditEntryRead, AuditVerification
 from icrms.auth.schemas import Role
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[require(Role.a
 @router.get("", response_model=list[AuditEntryRead])
 def list_entries(
     session: SessionDep,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile, status
 from pydantic import BaseModel
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, SessionDep, require
 from icrms.auth.schemas import Role
 from icrms.controls.files import ImportReport, read_results
 from icrms.controls.schemas import ControlResultCreate, ControlResultRead
@@ -46,7 +46,7 @@ def list_results(
     session: SessionDep,
     principal: CurrentUser,
     declaration_id: Annotated[str | None, Query(max_length=64)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ControlPage:
     """Control results, by declaration or all; officers see their own office's."""

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, SessionDep, require
 from icrms.auth import idempotency
 from icrms.auth.schemas import Principal, Role
 from icrms.declarations.schemas import DeclarationCreate
@@ -174,7 +174,7 @@ def search(
     ] = None,
     office: Annotated[str | None, Query(max_length=16)] = None,
     channel: Channel | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SearchPage:
     """Declarations newest first; officers see their own office only."""
@@ -191,7 +191,7 @@ def detail(
     declaration_id: str,
     session: SessionDep,
     principal: CurrentUser,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> DeclarationDetail:
     """A declaration (newest version unless named) with its assessments and control results."""
     flows.check_office(session, principal, declaration_id)

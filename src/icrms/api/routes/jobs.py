@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile, status
 
-from icrms.api.deps import CurrentUser, SessionDep, SettingsDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, IdPath, SessionDep, SettingsDep, require
 from icrms.auth.schemas import Role
 from icrms.errors import ValidationError
 from icrms.jobs import service
@@ -23,7 +23,7 @@ CHUNK = 1024 * 1024
 def list_jobs(
     session: SessionDep,
     status: JobStatus | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobRead]:
     """Jobs newest first."""
@@ -31,13 +31,13 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobRead, dependencies=READ)
-def get(job_id: int, session: SessionDep) -> JobRead:
+def get(job_id: IdPath, session: SessionDep) -> JobRead:
     """A job's status, progress, result or error."""
     return service.get_job(session, job_id=job_id)
 
 
 @router.post("/{job_id}/cancel", response_model=JobRead, dependencies=WRITE)
-def cancel(job_id: int, session: SessionDep, principal: CurrentUser) -> JobRead:
+def cancel(job_id: IdPath, session: SessionDep, principal: CurrentUser) -> JobRead:
     """Cancel a queued job, or ask a running one to stop."""
     return service.cancel(session, job_id=job_id, actor=principal.actor)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, IdPath, SessionDep, require
 from icrms.auth.schemas import Role
 from icrms.jobs import service as jobs
 from icrms.jobs.schemas import BacktestParams, JobRead
@@ -62,7 +62,7 @@ class Backtest(BaseModel):
 
     date_from: date
     date_to: date
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.get("/profiles", response_model=list[ProfileRead], dependencies=READ)
@@ -106,7 +106,7 @@ def versions(code: str, session: SessionDep) -> list[ProfileRead]:
 
 
 @router.get("/profiles/{code}/versions/{version}", response_model=ProfileRead, dependencies=READ)
-def version(code: str, version: int, session: SessionDep) -> ProfileRead:
+def version(code: str, version: IdPath, session: SessionDep) -> ProfileRead:
     """One version."""
     return service.get_profile(session, code=code, version=version)
 

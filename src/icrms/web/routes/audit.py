@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from icrms.api.deps import SessionDep, require
+from icrms.api.deps import MAX_ID, SessionDep, require
 from icrms.audit import service
 from icrms.auth.schemas import Role
 from icrms.web.render import render
@@ -20,7 +20,7 @@ PAGE = 50
 def audit_log(
     request: Request,
     session: SessionDep,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, IdPath, SessionDep, require
 from icrms.auth.schemas import Role
 from icrms.live import flows, queries
 from icrms.web.render import render
@@ -53,7 +53,7 @@ def search(
     q: Annotated[str | None, Query(max_length=64)] = None,
     channel: Annotated[str | None, Query(max_length=8)] = None,
     office: Annotated[str | None, Query(max_length=16)] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Search by declaration or importer id prefix, channel and office."""
     if principal.role == Role.officer:
@@ -78,7 +78,7 @@ def detail(
     request: Request,
     session: SessionDep,
     principal: CurrentUser,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """One declaration with its items, assessments, reasons and control results."""
     flows.check_office(session, principal, declaration_id)
@@ -95,7 +95,7 @@ def detail(
 @router.post(
     "/assessments/{assessment_id}/replay", dependencies=[require(Role.analyst, Role.manager)]
 )
-def replay(assessment_id: int, request: Request, session: SessionDep) -> Response:
+def replay(assessment_id: IdPath, request: Request, session: SessionDep) -> Response:
     """Decide the assessment again and show whether the result is identical."""
     result = flows.replay(
         session, snapshots=request.app.state.snapshots, assessment_id=assessment_id

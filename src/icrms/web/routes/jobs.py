@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError as PydanticValidationError
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, IdPath, SessionDep, require
 from icrms.api.errors import pydantic_errors
 from icrms.auth.schemas import Role
 from icrms.jobs import service
@@ -23,7 +23,9 @@ WRITE = [require(Role.analyst)]
 
 @router.get("/jobs", dependencies=READ)
 def jobs(
-    request: Request, session: SessionDep, before: Annotated[int | None, Query(ge=1)] = None
+    request: Request,
+    session: SessionDep,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Jobs newest first; the table refreshes itself while any runs."""
     items = service.list_jobs(session, before=before, limit=50)
@@ -38,7 +40,7 @@ def jobs(
 
 
 @router.get("/jobs/{job_id}/panel", dependencies=READ)
-def panel(job_id: int, request: Request, session: SessionDep) -> Response:
+def panel(job_id: IdPath, request: Request, session: SessionDep) -> Response:
     """One job's progress (polled by htmx while it runs), then its result."""
     return render(
         request,
@@ -50,13 +52,15 @@ def panel(job_id: int, request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/jobs/{job_id}", dependencies=READ)
-def job(job_id: int, request: Request, session: SessionDep) -> Response:
+def job(job_id: IdPath, request: Request, session: SessionDep) -> Response:
     """One job's page."""
     return render(request, "job_panel.html", {"job": service.get_job(session, job_id=job_id)})
 
 
 @router.post("/jobs/{job_id}/cancel", dependencies=WRITE)
-def cancel(job_id: int, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+def cancel(
+    job_id: IdPath, request: Request, session: SessionDep, principal: CurrentUser
+) -> Response:
     """Cancel a queued job or ask a running one to stop."""
     service.cancel(session, job_id=job_id, actor=principal.actor)
     return redirect(request, "/jobs")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError as PydanticValidationError
 
-from icrms.api.deps import CurrentUser, SessionDep, require
+from icrms.api.deps import MAX_ID, CurrentUser, SessionDep, require
 from icrms.api.errors import pydantic_errors
 from icrms.auth.schemas import Role
 from icrms.controls.schemas import ControlResultCreate
@@ -29,7 +29,7 @@ def worklist(
     session: SessionDep,
     principal: CurrentUser,
     office: Annotated[str | None, Query(max_length=16)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     recorded: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Red and yellow declarations waiting for control, oldest first."""
@@ -51,7 +51,7 @@ def control_form(
     request: Request,
     session: SessionDep,
     principal: CurrentUser,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """The form to record what the control found."""
     flows.check_office(session, principal, declaration_id)

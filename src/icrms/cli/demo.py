@@ -25,7 +25,7 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
-from icrms.controls.effectiveness import profile_effectiveness
+from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
 from icrms.errors import ConfigurationError

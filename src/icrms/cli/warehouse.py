@@ -16,7 +16,7 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
-from icrms.warehouse.etl import run_etl
+from icrms.kpis.etl import run_etl
 from icrms.warehouse.schema import TABLES
 
 app = typer.Typer(

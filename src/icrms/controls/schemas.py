@@ -22,6 +22,7 @@ class ControlResultCreate(BaseModel):
     version: int = Field(default=1, ge=1)
     item_no: int | None = Field(default=None, ge=1)
     controlled_at: datetime
+    started_at: datetime | None = None
     outcome: Outcome
     selection: Selection = "unknown"
     irregularity_types: list[str] = Field(default_factory=list)
@@ -32,11 +33,11 @@ class ControlResultCreate(BaseModel):
     modus_operandi: str | None = None
     officer_id: str | None = None
 
-    @field_validator("controlled_at")
+    @field_validator("controlled_at", "started_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.utcoffset() is None:
-            raise ValueError(f"controlled_at {value.isoformat()!r} has no UTC offset")
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError(f"{value.isoformat()!r} has no UTC offset")
         return value
 
     @field_validator("irregularity_types")
@@ -55,6 +56,11 @@ class ControlResultCreate(BaseModel):
             )
         if self.outcome == "seizure" and not self.seizure_goods:
             raise ValueError("outcome 'seizure' needs seizure_goods")
+        if self.started_at is not None and self.started_at > self.controlled_at:
+            raise ValueError(
+                f"started_at {self.started_at.isoformat()} is after controlled_at "
+                f"{self.controlled_at.isoformat()}"
+            )
         return self
 
 
@@ -63,4 +69,28 @@ class ControlResultRead(ControlResultCreate):
 
     seq: int
     assessment_id: int | None = None
+    recorded_at: datetime
+
+
+class ReleaseCreate(BaseModel):
+    """The clearance system released the goods of a declaration version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: str = Field(min_length=1)
+    version: int = Field(default=1, ge=1)
+    released_at: datetime
+
+    @field_validator("released_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError(f"released_at {value.isoformat()!r} has no UTC offset")
+        return value
+
+
+class ReleaseRead(ReleaseCreate):
+    """A stored release."""
+
+    seq: int
     recorded_at: datetime

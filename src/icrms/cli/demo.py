@@ -25,11 +25,11 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
-from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
 from icrms.errors import ConfigurationError
 from icrms.ingest.flows import ingest_file
+from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.models.demo import step_model
 from icrms.models.service import promoted_scorer
 from icrms.profiles import service, watchlists

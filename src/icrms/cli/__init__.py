@@ -10,9 +10,11 @@ from icrms.cli import (
     demo,
     generate,
     ingest,
+    kpis,
     models,
     policy,
     profiles,
+    threats,
     warehouse,
     watchlists,
 )
@@ -28,12 +30,14 @@ app.command("ingest")(ingest.ingest)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
 app.command("assess")(assess.assess)
+app.command("kpis")(kpis.kpis)
 app.add_typer(controls.app, name="controls")
 app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(models.app, name="models")
 app.add_typer(policy.app, name="policy")
+app.add_typer(threats.app, name="threats")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

@@ -122,7 +122,9 @@ def draw_headers(run: Run, d: np.ndarray) -> Headers:
         seller=p.seller_offset[export] + seller_local,
         sector=sector,
         route=route,
-        contraband=on_route & r.chance("contraband", d, rt.ROUTE_CONTRABAND[rroute]),
+        contraband=on_route
+        & r.chance("contraband", d, rt.ROUTE_CONTRABAND[rroute])
+        & (lodged_day(lodged) >= rt.ROUTE_CONTRABAND_FROM[rroute]),
         false_origin=false_origin,
         claimed_origin=_FO_CLAIMED[r.integers("fo.claimed", d, _FO_CLAIMED.size)],
         export=export,

@@ -36,6 +36,7 @@ class Route:
     end_day: int = 366  # the day it stops: shipments drawn for it later are ordinary ones
     extra_share: float = 0.0  # share of all declarations in its window added as its shipments
     contraband_share: float = CONTRABAND_SHARE
+    contraband_from_day: int = 0  # before this day its shipments are clean (building a history)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -100,9 +101,10 @@ ROUTES: tuple[Route, ...] = (
         "contamination of legitimate coffee exports at the port of loading",
         True,
         0.0,
-        start_day=243,
-        extra_share=0.006,
-        contraband_share=0.4,
+        start_day=120,  # front companies ship clean coffee from May, to look established ...
+        extra_share=0.01,
+        contraband_share=0.5,
+        contraband_from_day=243,  # ... and hide cocaine in it from September
     ),
 )
 
@@ -113,6 +115,7 @@ ROUTE_CUM = np.cumsum([r.weight for r in ROUTES])  # weight 0 routes are never d
 ROUTE_START = np.array([r.start_day for r in ROUTES])
 ROUTE_END = np.array([r.end_day for r in ROUTES])
 ROUTE_CONTRABAND = np.array([r.contraband_share for r in ROUTES])
+ROUTE_CONTRABAND_FROM = np.array([r.contraband_from_day for r in ROUTES])
 ROUTE_MODE = np.array([r.mode for r in ROUTES])
 _SECTOR_OF = {p.hs6: cat.SECTORS.index(p.sector) for p in cat.PRODUCTS}
 ROUTE_SECTOR = np.array([_SECTOR_OF[r.hs6[0]] for r in ROUTES])  # sector of the other items

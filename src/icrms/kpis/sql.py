@@ -31,8 +31,8 @@ class KpiDialect:
     def hours_between(self, start: str, end: str) -> str:
         """Hours from ``start`` to ``end`` (timestamps), exact to the microsecond."""
         if self.name == "spark":
-            return f"(unix_micros({end}) - unix_micros({start})) / 3600000000.0"
-        return f"(epoch_us({end}) - epoch_us({start})) / 3600000000.0"
+            return f"CAST(unix_micros({end}) - unix_micros({start}) AS DOUBLE) / 3600000000"
+        return f"CAST(epoch_us({end}) - epoch_us({start}) AS DOUBLE) / 3600000000"
 
     def day_of(self, date_key: str) -> str:
         """The date of a yyyymmdd key."""

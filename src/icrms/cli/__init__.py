@@ -14,6 +14,7 @@ from icrms.cli import (
     models,
     policy,
     profiles,
+    report,
     threats,
     warehouse,
     watchlists,
@@ -38,6 +39,7 @@ app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(models.app, name="models")
 app.add_typer(policy.app, name="policy")
 app.add_typer(threats.app, name="threats")
+app.add_typer(report.app, name="report")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

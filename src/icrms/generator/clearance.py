@@ -88,7 +88,10 @@ def clear(
     started = assessed + (3600 * wait).astype(np.int64) + 60
     length = DURATION_HOURS[channel] * r.lognormal("clear.duration", d, 0.5)
     finished = started + (3600 * length).astype(np.int64) + 300
-    after = np.where(found, REASSESS_HOURS, PAYMENT_HOURS) * r.lognormal("clear.release", d, 0.8)
+    reassessed = found & controlled  # extra duty is assessed only where a control found it
+    after = np.where(reassessed, REASSESS_HOURS, PAYMENT_HOURS) * r.lognormal(
+        "clear.release", d, 0.8
+    )
     after = after * np.where(h.office == SLOW_OFFICE, office_factor(h.office, day), 1.0)
     released = np.where(controlled, finished, assessed) + (3600 * after).astype(np.int64) + 60
     none = np.full(d.size, -1, dtype=np.int64)

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from icrms.declarations.codes import TRANSPORT_MODES, country_name
 from icrms.kpis.sql import KpiDialect
+from icrms.warehouse.reference import CHAPTER_TITLES
 
 Builder = Callable[[KpiDialect, dict[str, str]], str]
 
@@ -184,6 +186,22 @@ def _traders(d: KpiDialect, by: dict[str, str]) -> str:
         LEFT JOIN ctl ON ctl.declaration_id = decl.declaration_id AND ctl.version = decl.version
         GROUP BY decl.importer_id
         ORDER BY hits DESC, revenue DESC, mean_risk_score DESC, importer LIMIT 50"""
+
+
+def _named(
+    column: str, name_of: Callable[[str], str | None]
+) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Post-processing that adds a readable ``name`` beside a code column."""
+
+    def add(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{column: r[column], "name": name_of(r[column]), **r} for r in rows]
+
+    return add
+
+
+def _route_name(route: str) -> str:
+    export, office, mode = ([*route.split("-"), "?", "?"])[:3]
+    return f"{country_name(export)} to office {office} by {TRANSPORT_MODES.get(mode, mode)}"
 
 
 def _top(column: str, label: str, source: str) -> Builder:
@@ -391,6 +409,7 @@ INDICATORS: dict[str, Indicator] = {
             ("hs_chapter",),
             _top("k.key", "hs_chapter", _ITEM_OF_CTL.format(col="i.hs2")),
             by=(),
+            post=_named("hs_chapter", CHAPTER_TITLES.get),
         ),
         Indicator(
             "top_origins",
@@ -403,6 +422,7 @@ INDICATORS: dict[str, Indicator] = {
             ("origin",),
             _top("k.key", "origin", _ITEM_OF_CTL.format(col="i.country_of_origin")),
             by=(),
+            post=_named("origin", country_name),
         ),
         Indicator(
             "top_routes",
@@ -421,6 +441,7 @@ INDICATORS: dict[str, Indicator] = {
                 _ROUTE_OF_CTL,
             ),
             by=(),
+            post=_named("route", _route_name),
         ),
     )
 }

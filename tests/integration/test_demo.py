@@ -33,6 +33,10 @@ def test_demo_runs_the_whole_chain(workspace: Settings) -> None:
         "DRUGS-BANANAS-SEA",
     }
     assert summary["baseline"]["source"] == "random_controls"
+    kpis = summary["kpis"]
+    assert 0 < kpis["inspection_rate"] < 0.2
+    assert kpis["release_median_hours"]["red"] > kpis["release_median_hours"]["green"]
+    assert kpis["report"].endswith("monthly-2025-10.html")
 
 
 def test_demo_refuses_to_replace_a_workspace_with_other_data(workspace: Settings) -> None:

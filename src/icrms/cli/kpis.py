@@ -2,46 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, warehouse
-from icrms.errors import ValidationError
 from icrms.kpis.catalogue import INDICATORS
-from icrms.kpis.schemas import GRAINS, KpiFilters, KpiQuery, KpiResult, period_range
+from icrms.kpis.schemas import KpiResult, build_query
 from icrms.kpis.service import compute, compute_all, indicator
-
-
-def _date(field: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError(field, value, "is not a date (YYYY-MM-DD)") from exc
-
-
-def build_query(
-    *,
-    period: str | None,
-    date_from: str | None,
-    date_to: str | None,
-    by: list[str],
-    grain: str,
-    **filters: str | None,
-) -> KpiQuery:
-    """A KpiQuery from command-line (or URL) text, refusing unknown values by name."""
-    first, last = _date("from", date_from), _date("to", date_to)
-    if period is not None:
-        first, last = period_range(period)
-    if grain not in GRAINS:
-        raise ValidationError("grain", grain, f"is not one of {', '.join(GRAINS)}")
-    return KpiQuery(
-        filters=KpiFilters(date_from=first, date_to=last, **filters),
-        by=tuple(by),
-        grain=grain,  # type: ignore[arg-type]
-    )
 
 
 @handle_errors

@@ -52,7 +52,7 @@ class MonthlyReport:
     office: str | None
     headlines: list[Headline]
     results: dict[str, KpiResult]
-    threats: list[Threat]
+    threats: list[tuple[str, Threat]]  # (measure, segment) reported this month
     seizures_total: int
 
 
@@ -106,8 +106,11 @@ def monthly_report(
         for label, name, column, fmt in HEADLINES
     ]
     threats = [
-        t
-        for t in find_threats(warehouse, as_of=last, window_days=(last - first).days + 1)
+        (measure, t)
+        for measure in ("seizure", "finding")
+        for t in find_threats(
+            warehouse, as_of=last, window_days=(last - first).days + 1, measure=measure
+        )
         if t.significant
     ]
     return MonthlyReport(

@@ -15,6 +15,7 @@ from icrms.warehouse.reference import SECTIONS
 Grain = Literal["day", "week", "month", "quarter"]
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter")
 BREAKDOWNS: tuple[str, ...] = ("period", "office", "channel")
+FILTERS = "period, from, to, office, hs_section, hs_chapter, origin, channel, regime"
 
 
 class KpiFilters(BaseModel):
@@ -113,3 +114,39 @@ def check_filters(filters: KpiFilters) -> KpiFilters:
     if filters.origin is not None and not re.fullmatch(r"[A-Z]{2}", filters.origin):
         raise ValidationError("origin", filters.origin, "is not an ISO 3166-1 alpha-2 code")
     return filters
+
+
+def _date(field: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError(field, value, "is not a date (YYYY-MM-DD)") from exc
+
+
+def build_query(
+    *,
+    period: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    by: list[str],
+    grain: str,
+    **filters: str | None,
+) -> KpiQuery:
+    """A KpiQuery from command-line or URL text (empty text = not set), refusing bad values."""
+    first, last = _date("from", date_from), _date("to", date_to)
+    if period:
+        first, last = period_range(period)
+    unknown = sorted(set(filters) - set(KpiFilters.model_fields))
+    if unknown:
+        raise ValidationError("filter", unknown[0], f"is not a filter; known: {FILTERS}")
+    if grain not in GRAINS:
+        raise ValidationError("grain", grain, f"is not one of {', '.join(GRAINS)}")
+    return KpiQuery(
+        filters=KpiFilters(
+            date_from=first, date_to=last, **{k: v or None for k, v in filters.items()}
+        ),
+        by=tuple(by),
+        grain=grain,  # type: ignore[arg-type]
+    )

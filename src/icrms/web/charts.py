@@ -63,12 +63,13 @@ def series(
     width: int | None = None,
     height: int = 300,
     limit: int = 8,
+    keep: list[str] | None = None,
 ) -> go.Figure:
-    """One line (or stacked bar) per value of ``by`` over ``x``."""
+    """One line (or stacked bar) per value of ``by`` over ``x`` (only ``keep``, if given)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in result.rows:
         groups.setdefault(str(r[by]), []).append(r)
-    order = list(groups)
+    order = [k for k in keep if k in groups] if keep is not None else list(groups)
     if set(order) <= set(CHANNEL_COLOURS):  # channels stack green, blue, yellow, red
         order = [c for c in CHANNEL_COLOURS if c in groups]
     fig = go.Figure()

@@ -89,10 +89,16 @@ def render_monthly(report: MonthlyReport) -> str:
 
 def render_profiles(report: ProfileReport) -> str:
     """The profile-effectiveness report as one self-contained HTML page."""
+    controls: dict[str, int] = {}
+    for row in report.monthly.rows:
+        controls[row["profile"]] = controls.get(row["profile"], 0) + int(row["controls"] or 0)
+    flagged = [p.code for p in report.profiles if p.flags and p.code in controls]
+    busiest = sorted(controls, key=lambda code: -controls[code])
+    keep = (flagged + [c for c in busiest if c not in flagged])[:7]
     trend = charts.series(
         report.monthly, "period", "hit_rate", "profile",
-        title="Hit rate per month of the profiles that selected most", percent=True,
-        width=WIDTH, height=340, limit=8,
+        title="Hit rate per month: flagged profiles and those controlled most", percent=True,
+        width=WIDTH, height=360, keep=keep,
     )  # fmt: skip
     return _env.get_template("reports/profiles.html").render(
         report=report,

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from icrms.cli.common import (
     JSON_OPTION,
@@ -30,8 +32,7 @@ from icrms.declarations.service import submit_declaration
 from icrms.errors import ConfigurationError
 from icrms.ingest.flows import ingest_file
 from icrms.kpis.effectiveness import profile_effectiveness
-from icrms.models.demo import step_model
-from icrms.models.service import promoted_scorer
+from icrms.models import service as models
 from icrms.profiles import service, watchlists
 from icrms.profiles.backtest import backtest
 from icrms.profiles.files import read_profiles
@@ -157,7 +158,7 @@ def step_assess(ctx: DemoContext) -> None:
             s,
             secret=current.selectivity_secret(),
             today=date(2025, 6, 30),
-            scorer=promoted_scorer(current),
+            scorer=models.promoted_scorer(current),
         )
     with warehouse(current) as wh:
         result = bulk_assess_and_store(wh, snapshot, items_sql="SELECT * FROM fact_item")
@@ -196,6 +197,20 @@ def step_assess(ctx: DemoContext) -> None:
         replayed.score,
         replayed.reasons,
     )
+
+
+def step_model(ctx: DemoContext) -> None:
+    """Train a risk model on the demo's control results and promote it."""
+    with warehouse(ctx.settings) as wh:
+        version = models.train(wh, ctx.settings, seed=ctx.seed)
+    reg = models.registry(ctx.settings)
+    reg.promote(version)
+    meta = reg.meta(version)
+    ctx.summary["model"] = {
+        "version": version,
+        "window": meta["window"],
+        "metrics": meta["metrics"],
+    }
 
 
 DRAFT = ProfileCreate(
@@ -291,6 +306,15 @@ def demo(
 ) -> None:
     """Run the whole chain on generated data in a fresh workspace and print a summary."""
     current = settings().model_copy(update={"demo": True})
+    if current.database_url is not None:
+        try:
+            shown = make_url(current.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "a store that is not a URL"
+        raise ConfigurationError(
+            f"the demo keeps its own store in its workspace, but ICRMS_DATABASE_URL names "
+            f"{shown}; unset it (the demo writes profiles and a policy into its store)"
+        )
     marker = current.home / DEMO_MARKER
     if not keep:
         if any(current.home.iterdir()) and not marker.exists():

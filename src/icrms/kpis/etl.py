@@ -13,18 +13,19 @@ from itertools import groupby
 from typing import Any
 
 import pyarrow as pa
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from icrms.controls.schemas import ControlResultRead, ReleaseRead
 from icrms.controls.service import control_results_after, releases_after
 from icrms.core.db import Store
-from icrms.declarations.service import declarations_after, get_declaration
+from icrms.declarations.service import Unreadable, declarations_after, get_declaration
 from icrms.errors import NotFoundError
 from icrms.profiles.service import versions_after
 from icrms.selectivity.facts import assessment_facts
 from icrms.selectivity.service import assessments_after, latest_assessment
 from icrms.warehouse.base import LoadBatch, Warehouse, conform
-from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
+from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM, QUARANTINE
 
 DECLARATIONS = "store.declarations"
 CONTROLS = "store.control_results"
@@ -38,6 +39,7 @@ class EtlReport:
     """Rows read from the store and rows new to the warehouse."""
 
     declarations: int = 0
+    declarations_quarantined: int = 0
     items_new: int = 0
     control_results: int = 0
     controls_new: int = 0
@@ -70,15 +72,23 @@ def _declarations(store: Store, warehouse: Warehouse, chunk: int, report: EtlRep
             )
         if not rows:
             return
-        items = [_item_row(row) for _, declaration in rows for row in declaration.item_rows()]
+        items = [
+            _item_row(row)
+            for _, declaration in rows
+            if not isinstance(declaration, Unreadable)
+            for row in declaration.item_rows()
+        ]
+        refused = [(seq, d) for seq, d in rows if isinstance(d, Unreadable)]
         result = warehouse.load(
             LoadBatch(
-                conform(pa.Table.from_pylist(items), "fact_item"),
+                conform(pa.Table.from_pylist(items, schema=FACT_ITEM), "fact_item"),
                 FACT_CONTROL.empty_table(),
+                quarantine=_quarantine(refused),
                 etl_state=(DECLARATIONS, rows[-1][0]),
             )
         )
         report.declarations += len(rows)
+        report.declarations_quarantined += len(refused)
         report.items_new += result.new_items
 
 
@@ -162,6 +172,24 @@ def _profiles(store: Store, warehouse: Warehouse, chunk: int, report: EtlReport)
         report.profile_versions += len(versions)
 
 
+def _quarantine(refused: list[tuple[int, Unreadable]]) -> pa.Table:
+    """Quarantine records of stored declarations the model refuses (row = the store's seq)."""
+    records = [
+        {
+            "source_id": DECLARATIONS,
+            "file": f"store: declaration {d.declaration_id} version {d.version}",
+            "format": "live",
+            "row": seq,
+            "field": d.field,
+            "value": d.value,
+            "reason": d.reason,
+            "raw": d.payload,
+        }
+        for seq, d in refused
+    ]
+    return pa.Table.from_pylist(records, schema=QUARANTINE)
+
+
 def _item_row(row: dict[str, object]) -> dict[str, object]:
     lodged_date = row["lodged_date"]
     return {**row, "date_key": int(lodged_date.strftime("%Y%m%d")), "source": "store"}  # type: ignore[attr-defined]
@@ -184,8 +212,8 @@ def _declaration_row(
     """A live declaration's fact_declaration row once its clearance has ended."""
     try:
         declaration = get_declaration(session, declaration_id=declaration_id, version=version)
-    except NotFoundError:
-        return None  # a control or release of a declaration the store never received
+    except (NotFoundError, PydanticValidationError):
+        return None  # never received, or quarantined by the ETL as unreadable
     assessment = latest_assessment(session, declaration_id=declaration_id, version=version)
     day = declaration.lodged_at.date()  # the local date as declared, as in item_rows
     return {

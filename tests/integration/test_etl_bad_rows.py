@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from icrms.warehouse.etl import run_etl
+from icrms.kpis.etl import run_etl
 
 from icrms.core.clock import now
 from icrms.core.db import Store

@@ -4,7 +4,8 @@
     evaluator on a sample of the same data for the ratio; channels must be identical. Then the
     same end to end: bulk with its warehouse facts written, live with each assessment stored.
 (b) live: p50/p99 latency of assessing one 10-item declaration against P active profiles,
-    including the immutable assessment write to the operational store (SQLite file).
+    including the immutable assessment write to the operational store (SQLite file), without a
+    model and with a risk model (trained on the same workspace) promoted, in one run.
 Prints one JSON line. Usage: python bench/selectivity.py [--declarations 1000000] [--profiles 1000]
 """
 
@@ -16,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from icrms.core.db import Store
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
+from icrms.models import service as models
+from icrms.models.live import ModelScorer
 from icrms.selectivity import service
 from icrms.selectivity.bulk import bulk_assess, bulk_assess_and_store
 from icrms.selectivity.engine import CompiledProfile, Snapshot, decide
@@ -123,6 +126,7 @@ def live_part(folder: Path, profile_count: int, runs: int) -> dict[str, object]:
     settings = Settings(home=folder / "live-ws")
     with DuckDBWarehouse(settings.warehouse_path) as wh:
         ingest_file(wh, path, fmt="native", settings=settings)
+        version = models.train(wh, settings, seed=0)
         items = wh.sql("SELECT * FROM fact_item")
         ten = wh.sql(
             "SELECT declaration_id FROM fact_item GROUP BY declaration_id HAVING count(*) = 10 LIMIT 1"
@@ -134,25 +138,30 @@ def live_part(folder: Path, profile_count: int, runs: int) -> dict[str, object]:
     store = Store(f"sqlite:///{folder / 'store.sqlite'}")
     with store.session() as s:
         policy_version, policy = service.current_policy(s)
-    snap = Snapshot(policy_version, policy, 1, profiles, {}, SECRET)
+    scorer = ModelScorer(models.registry(settings).load(version))
     template = DeclarationCreate.from_item_rows(rows)
-    latencies = []
-    for n in range(runs):
-        declaration = template.model_copy(update={"declaration_id": f"BENCH-{n:06d}"})
-        started = time.perf_counter()
-        with store.session() as s:
-            service.assess(s, snapshot=snap, declaration=declaration)
-        latencies.append((time.perf_counter() - started) * 1000)
-    latencies.sort()
-    return {
-        "items": len(rows),
-        "profiles": profile_count,
-        "runs": runs,
-        "p50_ms": round(statistics.median(latencies), 3),
-        "p99_ms": round(latencies[int(0.99 * (runs - 1))], 3),
-        "mean_ms": round(statistics.fmean(latencies), 3),
-        "date": str(date.today()),
-    }
+    out: dict[str, object] = {"items": len(rows), "profiles": profile_count, "runs": runs}
+    for label, model in (("without_model", None), ("with_model", scorer)):
+        snap = Snapshot(policy_version, policy, 1, profiles, {}, SECRET, model)
+        latencies, channels = [], Counter()
+        for n in range(runs + 50):  # the first 50 warm up (compiled trees, caches)
+            declaration = template.model_copy(update={"declaration_id": f"{label}-{n:06d}"})
+            started = time.perf_counter()
+            with store.session() as s:
+                result = service.assess(s, snapshot=snap, declaration=declaration)
+            if n >= 50:
+                latencies.append((time.perf_counter() - started) * 1000)
+                channels[result.channel] += 1
+        latencies.sort()
+        out[label] = {
+            "p50_ms": round(statistics.median(latencies), 3),
+            "p99_ms": round(latencies[int(0.99 * (runs - 1))], 3),
+            "mean_ms": round(statistics.fmean(latencies), 3),
+            "channels": dict(channels),
+        }
+    out["model"] = {"version": version, "trees": scorer.model.forest.trees}
+    out["date"] = str(date.today())
+    return out
 
 
 def main() -> None:

@@ -25,7 +25,8 @@ def test_kcs_evaluation_meets_floors() -> None:
     assert model["precision@5"]["mean"] > base["precision@5"]["mean"] + 0.2
     # rows whose (HS6, net mass) never occurs in train: well above the ~0.21 fraud rate
     assert result["unseen_pair"]["precision@5"]["mean"] >= 0.6
-    assert result["train_seconds"]["mean"] < 30
+    # processor time: the wall clock of a shared test machine says little
+    assert result["train_cpu_seconds"]["mean"] < 30
 
 
 def test_date_shaped_evaluation_beats_the_date_baseline(tmp_path: Path) -> None:
@@ -41,9 +42,15 @@ def test_date_shaped_evaluation_beats_the_date_baseline(tmp_path: Path) -> None:
 def test_simulation_reveals_only_selected_labels(tmp_path: Path) -> None:
     data = tmp_path / "date.csv"
     generate(declarations=3000, seed=6, out=data, fmt="date")
-    result = simulate(data, dataset="date", inspection_rate=0.1, exploration=0.2, max_weeks=2)
-    assert len(result["weeks"]) == 2
-    for week in result["weeks"]:
+    result = simulate(data, dataset="date", inspection_rate=0.1, exploration=0.2, max_weeks=3)
+    weeks = result["weeks"]
+    assert len(weeks) == 3
+    # training sees the train split's labels plus exactly those inspected in earlier weeks
+    first = weeks[0]["labels_visible"]
+    assert first > 0
+    for n, week in enumerate(weeks):
+        assert week["labels_visible"] == first + sum(w["inspected"] for w in weeks[:n])
+    for week in weeks:
         assert week["inspected"] == max(1, round(week["units"] * 0.1))
         assert week["explored"] == round(week["inspected"] * 0.2)
         assert 0 <= week["precision"] <= 1 and 0 <= week["norm_precision"] <= 1

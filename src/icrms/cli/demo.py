@@ -30,8 +30,7 @@ from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
 from icrms.errors import ConfigurationError
 from icrms.ingest.flows import ingest_file
-from icrms.models.demo import step_model
-from icrms.models.service import promoted_scorer
+from icrms.models import service as models
 from icrms.profiles import service, watchlists
 from icrms.profiles.backtest import backtest
 from icrms.profiles.files import read_profiles
@@ -157,7 +156,7 @@ def step_assess(ctx: DemoContext) -> None:
             s,
             secret=current.selectivity_secret(),
             today=date(2025, 6, 30),
-            scorer=promoted_scorer(current),
+            scorer=models.promoted_scorer(current),
         )
     with warehouse(current) as wh:
         result = bulk_assess_and_store(wh, snapshot, items_sql="SELECT * FROM fact_item")
@@ -196,6 +195,20 @@ def step_assess(ctx: DemoContext) -> None:
         replayed.score,
         replayed.reasons,
     )
+
+
+def step_model(ctx: DemoContext) -> None:
+    """Train a risk model on the demo's control results and promote it."""
+    with warehouse(ctx.settings) as wh:
+        version = models.train(wh, ctx.settings, seed=ctx.seed)
+    reg = models.registry(ctx.settings)
+    reg.promote(version)
+    meta = reg.meta(version)
+    ctx.summary["model"] = {
+        "version": version,
+        "window": meta["window"],
+        "metrics": meta["metrics"],
+    }
 
 
 DRAFT = ProfileCreate(

@@ -53,9 +53,7 @@ def bulk_contributions(warehouse: Warehouse, artifact: Artifact, *, items_sql: s
         groups.setdefault((str(key[0]), int(key[1])), []).append(i)
     tops = [max(idx, key=lambda i: p[i]) for idx in groups.values()]
     contribs = (
-        artifact.model.booster.predict(x[tops], pred_contrib=True, num_threads=1)
-        if tops
-        else np.zeros((0, len(names) + 1))
+        artifact.model.forest.contributions(x[tops]) if tops else np.zeros((0, len(names) + 1))
     )
     out: dict[str, list[Any]] = {
         k: []

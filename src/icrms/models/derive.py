@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +11,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from icrms.models.features import ENTITIES, REFERENCES
+from icrms.models.features import (
+    DECAY_DAYS,
+    DECAY_EPOCH,
+    ENTITIES,
+    ENTITY_STATS,
+    REFERENCES,
+)
 
 CATEGORICAL = (
     "office_code",
@@ -30,7 +36,7 @@ CATEGORICAL = (
 )
 # Traders, couriers, HS4 and HS6 have too many values to split on: they enter the model
 # through their history (counts, smoothed irregularity rates, revenue, age).
-AGE_ENTITIES = ("importer", "declarant", "seller", "importer_hs6", "seller_importer")
+AGE_ENTITIES = ("importer", "declarant", "seller", "declarant_importer", "importer_hs6")
 SMOOTHING = 5.0  # pseudo-controls at the prior rate in each smoothed irregularity rate
 EPOCH = date(1970, 1, 1)
 Columns = Mapping[str, Any]  # column name -> numpy array or list of values
@@ -66,7 +72,10 @@ BASE = (
     "log_mass",
     "log_uv",
     "log_qty",
+    "log_qpk",
     "duty_rate",
+    "eff_rate",
+    "log_duty",
     "gross_net",
     "fob_cif",
     "tax_gap",
@@ -77,28 +86,31 @@ BASE = (
     "aeo",
     "no_mass",
 )
+ENTITY_FEATURES = ("n", "c", "rate", "drate", "lift", "rev")
+_ORDER = list(ENTITIES)
+_PARENT = [(_ORDER.index(p) if p else -1) for _k, p in ENTITIES.values()]
+_AGE = [_ORDER.index(e) for e in AGE_ENTITIES]
 
 
 def feature_names() -> list[str]:
     """Every feature, in order."""
     names = list(BASE)
-    for e in ENTITIES:
-        names += [f"{e}_n", f"{e}_c", f"{e}_rate", f"{e}_rev"]
-        if e in AGE_ENTITIES:
-            names.append(f"{e}_age")
+    for kind in ENTITY_FEATURES:
+        names += [f"{e}_{kind}" for e in ENTITIES]
+    names += [f"{e}_age" for e in AGE_ENTITIES]
     for g in REFERENCES:
         names += [f"{g}_z", f"{g}_dev", f"{g}_m"]
     names += [f"cat_{c}" for c in CATEGORICAL]
     return names
 
 
-def _num(values: Sequence[Any]) -> np.ndarray:
+def _num(values: Any) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return values
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
-def _days(values: Sequence[Any]) -> np.ndarray:
+def _days(values: Any) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return values
     return np.array([_day(v) for v in values], dtype=np.float64)
@@ -158,61 +170,86 @@ def build_spec(cols: Columns, labels: np.ndarray) -> FeatureSpec:
     return FeatureSpec(float(np.nanmean(labels)) if len(labels) else 0.0, categories)
 
 
+def _stats(cols: Columns, stat: str) -> np.ndarray:
+    """One history statistic of every entity: rows × entities, NaN where never seen."""
+    if f"e__{stat}" in cols:  # already one matrix (live scoring)
+        return np.asarray(cols[f"e__{stat}"])
+    return np.column_stack([_num(cols[f"e_{e}__{stat}"]) for e in _ORDER])
+
+
+def _entities(cols: Columns, spec: FeatureSpec, today: np.ndarray) -> list[np.ndarray]:
+    """Counts, shrunk and decayed rates, lift over the parent, revenue per control, ages."""
+    n, c, f, r, dc, df = (np.nan_to_num(_stats(cols, s)) for s in ENTITY_STATS[:-1])
+    decay = np.exp(-(today - DECAY_EPOCH) / DECAY_DAYS)[:, None]
+    dc, df = dc * decay, df * decay
+    rate, drate, parent_rate = np.empty_like(c), np.empty_like(c), np.empty_like(c)
+    for j, p in enumerate(_PARENT):
+        prior = rate[:, p] if p >= 0 else spec.prior
+        dprior = drate[:, p] if p >= 0 else spec.prior
+        rate[:, j] = (f[:, j] + SMOOTHING * prior) / (c[:, j] + SMOOTHING)
+        drate[:, j] = (df[:, j] + SMOOTHING * dprior) / (dc[:, j] + SMOOTHING)
+        parent_rate[:, j] = prior
+    first = _stats(cols, "first")
+    return [
+        np.log1p(n),
+        np.log1p(c),
+        rate,
+        drate,
+        _ratio(rate, np.maximum(parent_rate, 1e-6)),
+        np.log1p(np.maximum(r, 0) / np.maximum(c, 1)),
+        today[:, None] - first[:, _AGE],
+    ]
+
+
 def derive(cols: Columns, spec: FeatureSpec) -> np.ndarray:
     """The feature matrix (rows × :func:`feature_names`) of raw columns."""
     value, mass = _num(cols["customs_value"]), _num(cols["net_mass_kg"])
     gross, qty = _num(cols["gross_mass_kg"]), _num(cols["quantity"])
-    rate = _num(cols["duty_rate"])
+    rate, duty = _num(cols["duty_rate"]), _num(cols["duty_amount"])
     today = _days(cols["lodged_date"])
+    eff = _ratio(duty, value)
+    eff = np.where(np.isnan(eff), rate, eff)
+    measures = {
+        "luv": _log(_ratio(value, np.where(np.isnan(mass), gross, mass))),
+        "lqpk": _log(_ratio(qty, mass)),
+        "erate": eff,
+    }
+    origin = np.array(cols["country_of_origin"], dtype=object)
+    export = np.array(cols["country_of_export"], dtype=object)
     out = [
         _log(value + 1),
-        _log(mass + 1),
-        _log(_ratio(value, np.where(np.isnan(mass), gross, mass))),
+        _log(np.where(np.isnan(mass), gross, mass) + 1),
+        measures["luv"],
         _log(qty + 1),
+        measures["lqpk"],
         rate,
+        eff,
+        _log(duty + 1),
         _ratio(gross, mass),
         _ratio(_num(cols["fob_value"]), value),
-        _ratio(_num(cols["duty_amount"]), value) - rate,
+        eff - rate,
         _num(cols["n_items"]),
         _num(cols["item_no"]),
         (today + 3) % 7,
-        np.array(
-            [
-                np.nan if o is None or e is None else float(o != e)
-                for o, e in zip(
-                    list(cols["country_of_origin"]), list(cols["country_of_export"]), strict=True
-                )
-            ]
-        ),
+        np.where((origin == None) | (export == None), np.nan, (origin != export) * 1.0),  # noqa: E711
         _num(cols["aeo"]),
         np.isnan(mass).astype(np.float64),
     ]
-    for e in ENTITIES:
-        n = np.nan_to_num(_num(cols[f"e_{e}__n"]))
-        c = np.nan_to_num(_num(cols[f"e_{e}__c"]))
-        f = np.nan_to_num(_num(cols[f"e_{e}__f"]))
-        r = np.nan_to_num(_num(cols[f"e_{e}__r"]))
-        out += [
-            np.log1p(n),
-            c,
-            (f + SMOOTHING * spec.prior) / (c + SMOOTHING),
-            np.log1p(np.maximum(r, 0) / np.maximum(c, 1)),
-        ]
-        if e in AGE_ENTITIES:
-            out.append(today - _days(cols[f"e_{e}__first"]))
+    blocks = [np.column_stack(out), *_entities(cols, spec, today)]
     for g, (_keys, measure) in REFERENCES.items():
-        x = out[2] if measure == "luv" else _log(_ratio(qty, mass))
+        x = measures[measure]
         q25, q50, q75 = (_num(cols[f"g_{g}__{q}"]) for q in ("q25", "q50", "q75"))
-        scale = np.maximum((q75 - q25) / 1.349, 0.05)
-        out += [(x - q50) / scale, x - q50, np.log1p(np.nan_to_num(_num(cols[f"g_{g}__m"])))]
-    for c in CATEGORICAL:
-        codes = spec.categories.get(c, {})
-        out.append(
-            np.array(
-                [np.nan if v is None else float(codes.get(str(v), -1)) for v in cols[c]],
-                dtype=np.float64,
+        scale = np.maximum((q75 - q25) / 1.349, 0.05 if measure != "erate" else 0.01)
+        blocks.append(
+            np.column_stack(
+                [(x - q50) / scale, x - q50, np.log1p(np.nan_to_num(_num(cols[f"g_{g}__m"])))]
             )
         )
-    matrix = np.column_stack(out) if out else np.empty((0, 0))
-    matrix[np.isinf(matrix)] = np.nan
+    codes = []
+    for c in CATEGORICAL:
+        known = spec.categories.get(c, {})
+        codes.append([np.nan if v is None else float(known.get(str(v), -1)) for v in cols[c]])
+    blocks.append(np.array(codes, dtype=np.float64).T.reshape(len(today), len(CATEGORICAL)))
+    matrix = np.hstack(blocks)
+    matrix[~np.isfinite(matrix)] = np.nan
     return matrix

@@ -1,15 +1,17 @@
 """Raw feature columns computed in the warehouse's SQL, with no leakage.
 
-Every item gets, for each entity (importer, declarant, HS6, importer × HS6, …), the running
-totals of what was known *strictly before its lodgement date*: items seen, labelled items,
-irregularities, revenue recovered and the first date seen; and, for each unit-value reference
-group (HS6 × origin × currency, …), the quartiles of log unit value over earlier items. Labels
-count from the date they became known (``controlled_at``, else the lodgement date).
+Every item gets, for each entity (importer, declarant, HS6, importer × HS6, …), the totals of
+what was known *strictly before its lodgement day*: items seen, labelled items, irregularities,
+revenue recovered, the same labels weighted by exp(day / 180) (so that a rate can decay with
+time), and the first day seen; and, for each reference group (unit value per HS6 × origin ×
+currency, effective duty rate per HS6 and HS4, …), the quartiles of the measure over earlier
+items. Labels count from the day they became known (``controlled_at``, else the lodgement date).
 
-Training rows read these from running-total tables through an ASOF join; a trained model keeps
-the totals at its cutoff (:func:`materialise`), and scoring joins new items with those tables,
-in SQL for bulk scoring or in memory for live scoring (:mod:`icrms.models.live`). Both give the
-same columns, which :mod:`icrms.models.derive` turns into model features.
+Training rows read these from window totals (``RANGE … 1 PRECEDING`` over day numbers, the same
+SQL on DuckDB and Spark); a trained model keeps the totals at its cutoff (:func:`materialise`),
+and scoring joins new items with those tables, in SQL for bulk scoring or in memory for live
+scoring (:mod:`icrms.models.live`). Both give the same columns, which
+:mod:`icrms.models.derive` turns into model features.
 """
 
 from __future__ import annotations
@@ -20,32 +22,41 @@ import pyarrow as pa
 
 from icrms.warehouse.base import Warehouse
 
-# entity name -> key columns; history of each is counted per key value
-ENTITIES: dict[str, tuple[str, ...]] = {
-    "importer": ("importer_id",),
-    "declarant": ("declarant_id",),
-    "seller": ("seller_id",),
-    "courier": ("courier_id",),
-    "office": ("office_code",),
-    "hs6": ("hs6",),
-    "hs4": ("hs4",),
-    "origin": ("country_of_origin",),
-    "export": ("country_of_export",),
-    "importer_hs6": ("importer_id", "hs6"),
-    "declarant_importer": ("declarant_id", "importer_id"),
-    "seller_importer": ("seller_id", "importer_id"),
-    "hs6_origin": ("hs6", "country_of_origin"),
+# entity name -> (key columns, parent entity): history of each is counted per key value, and
+# its irregularity rate is shrunk toward its parent's (the global prior at the top)
+ENTITIES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "importer": (("importer_id",), None),
+    "declarant": (("declarant_id",), None),
+    "declarant_importer": (("declarant_id", "importer_id"), "importer"),
+    "seller": (("seller_id",), None),
+    "seller_importer": (("seller_id", "importer_id"), "importer"),
+    "courier": (("courier_id",), None),
+    "office": (("office_code",), None),
+    "hs2": (("hs2",), None),
+    "hs4": (("hs4",), "hs2"),
+    "hs6": (("hs6",), "hs4"),
+    "origin": (("country_of_origin",), None),
+    "export": (("country_of_export",), None),
+    "hs4_origin": (("hs4", "country_of_origin"), "hs4"),
+    "hs6_origin": (("hs6", "country_of_origin"), "hs4_origin"),
+    "importer_hs4": (("importer_id", "hs4"), "importer"),
+    "importer_hs6": (("importer_id", "hs6"), "importer_hs4"),
     # repeat consignments: same goods and mass (and value) seen before
-    "repeat_mass": ("hs6", "net_mass_kg"),
-    "repeat_value": ("hs6", "net_mass_kg", "customs_value"),
+    "repeat_mass": (("hs6", "net_mass_kg"), "hs6"),
+    "repeat_value": (("hs6", "net_mass_kg", "customs_value"), "repeat_mass"),
 }
-ENTITY_STATS = ("n", "c", "f", "r", "first")
+# n items, c labelled, f irregular, r revenue, dc/df decayed c/f, first day seen
+ENTITY_STATS = ("n", "c", "f", "r", "dc", "df", "first")
+DECAY_DAYS = 180.0  # e-folding time of the decayed counts
+DECAY_EPOCH = 10957  # day number of 2000-01-01: decayed sums are kept relative to it
 
 # reference group -> (key columns, measured expression); robust quartiles over earlier items
 REFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
     "uv_hs6_origin": (("hs6", "country_of_origin", "currency"), "luv"),
     "uv_hs6": (("hs6", "currency"), "luv"),
     "qpk_hs6": (("hs6", "quantity_unit"), "lqpk"),
+    "rate_hs6": (("hs6",), "erate"),
+    "rate_hs4": (("hs4",), "erate"),
 }
 REFERENCE_STATS = ("q25", "q50", "q75", "m")
 
@@ -85,28 +96,40 @@ ITEM_COLUMNS = (
 )
 
 
-def labelled_items_sql(where: str = "TRUE") -> str:
+def day_number(column: str, backend: str = "duckdb") -> str:
+    """Days since 1970-01-01 of a DATE column, in the backend's spelling."""
+    if backend == "spark":
+        return f"datediff({column}, DATE '1970-01-01')"
+    return f"date_diff('day', DATE '1970-01-01', {column})"
+
+
+def labelled_items_sql(where: str = "TRUE", backend: str = "duckdb") -> str:
     """Item rows with their label: the item's own control, else the declaration's only control.
 
-    Columns added: ``unit_id`` (the control the label comes from; NULL when unlabelled),
-    ``fraud`` (1/0/NULL), ``revenue`` (the control's extra revenue, on its own item only),
-    ``unit_revenue``, ``critical``, ``selection`` and ``label_date``.
+    Columns added: ``day`` (lodgement day number), ``unit_id`` (the control the label comes
+    from; NULL when unlabelled), ``fraud`` (1/0/NULL), ``revenue`` (the control's extra revenue,
+    on its own item only), ``unit_revenue``, ``critical``, ``selection``, ``label_date`` and
+    ``label_day``; ``luv``, ``lqpk`` and ``erate`` are the measures of the reference groups.
     """
     cols = ", ".join(f"i.{c}" for c in ITEM_COLUMNS)
+    label_date = "greatest(i.lodged_date, coalesce(u.controlled_date, i.lodged_date))"
     return f"""
 WITH c AS (
     SELECT control_key, declaration_id, version, item_no, outcome, selection, extra_revenue,
            critical, CAST(controlled_at AS DATE) AS controlled_date
     FROM fact_control),
 one AS (
-    SELECT declaration_id, version, any_value(control_key) AS control_key
+    SELECT declaration_id, version, min(control_key) AS control_key
     FROM c GROUP BY declaration_id, version HAVING count(*) = 1),
 i AS (SELECT * FROM fact_item WHERE {where})
 SELECT {cols},
+    {day_number("i.lodged_date", backend)} AS day,
     count(*) OVER (PARTITION BY i.declaration_id, i.version) AS n_items,
     CASE WHEN i.unit_value > 0 THEN ln(i.unit_value) END AS luv,
     CASE WHEN i.quantity > 0 AND i.net_mass_kg > 0 THEN ln(i.quantity / i.net_mass_kg) END
         AS lqpk,
+    CASE WHEN i.customs_value > 0 AND i.duty_amount >= 0
+         THEN i.duty_amount / i.customs_value ELSE i.duty_rate END AS erate,
     u.control_key AS unit_id,
     CASE WHEN u.outcome IS NULL THEN NULL
          WHEN u.outcome IN ('irregularity', 'seizure') THEN 1 ELSE 0 END AS fraud,
@@ -114,7 +137,8 @@ SELECT {cols},
     u.extra_revenue AS unit_revenue,
     coalesce(u.critical, FALSE) AS critical,
     u.selection AS selection,
-    greatest(i.lodged_date, coalesce(u.controlled_date, i.lodged_date)) AS label_date
+    {label_date} AS label_date,
+    {day_number(label_date, backend)} AS label_day
 FROM i
 LEFT JOIN c AS own ON own.declaration_id = i.declaration_id AND own.version = i.version
     AND own.item_no = i.item_no
@@ -130,69 +154,105 @@ def _not_null(cols: tuple[str, ...]) -> str:
     return " AND ".join(f"{c} IS NOT NULL" for c in cols)
 
 
-def entity_cum_sql(name: str, items: str = ITEMS) -> str:
-    """Running totals of an entity per key and date (inclusive of that date)."""
-    k = _keys(ENTITIES[name])
-    nn = _not_null(ENTITIES[name])
+def entity_day_sql(name: str, items: str = ITEMS) -> str:
+    """Per key and day: items lodged, labels that became known, and their decayed weights."""
+    cols = ENTITIES[name][0]
+    k, nn = _keys(cols), _not_null(cols)
+    weight = f"exp((d - {DECAY_EPOCH}) / {DECAY_DAYS})"
     return f"""
 WITH a AS (
-    SELECT {k}, lodged_date AS d, count(*) AS n, 0 AS c, 0 AS f, 0.0 AS r
-    FROM {items} WHERE {nn} GROUP BY ALL
+    SELECT {k}, day AS d, CAST(1 AS DOUBLE) AS n, CAST(0 AS DOUBLE) AS c,
+        CAST(0 AS DOUBLE) AS f, CAST(0 AS DOUBLE) AS r
+    FROM {items} WHERE {nn}
     UNION ALL
-    SELECT {k}, label_date AS d, 0, count(*), sum(fraud), sum(coalesce(revenue, 0))
-    FROM {items} WHERE {nn} AND fraud IS NOT NULL GROUP BY ALL),
-b AS (SELECT {k}, d, sum(n) AS n, sum(c) AS c, sum(f) AS f, sum(r) AS r FROM a GROUP BY ALL)
-SELECT {k}, d,
-    CAST(sum(n) OVER w AS DOUBLE) AS n, CAST(sum(c) OVER w AS DOUBLE) AS c,
-    CAST(sum(f) OVER w AS DOUBLE) AS f, CAST(sum(r) OVER w AS DOUBLE) AS r,
-    min(CASE WHEN n > 0 THEN d END) OVER w AS first
-FROM b WINDOW w AS (PARTITION BY {k} ORDER BY d ROWS UNBOUNDED PRECEDING)"""
+    SELECT {k}, label_day AS d, CAST(0 AS DOUBLE), CAST(1 AS DOUBLE), CAST(fraud AS DOUBLE),
+        CAST(coalesce(revenue, 0) AS DOUBLE)
+    FROM {items} WHERE {nn} AND fraud IS NOT NULL)
+SELECT {k}, d, sum(n) AS n, sum(c) AS c, sum(f) AS f, sum(r) AS r,
+    sum(c * {weight}) AS dc, sum(f * {weight}) AS df
+FROM a GROUP BY {k}, d"""
 
 
-def reference_cum_sql(name: str, items: str = ITEMS) -> str:
-    """Running quartiles of a reference group per key and date (inclusive of that date)."""
+def entity_window_sql(name: str) -> str:
+    """Per key and day: the totals of every earlier day (strictly before it)."""
+    k = _keys(ENTITIES[name][0])
+    sums = ", ".join(f"sum({s}) OVER w AS {s}" for s in ENTITY_STATS[:-1])
+    return f"""
+SELECT {k}, d, {sums}, min(CASE WHEN n > 0 THEN d END) OVER w AS first
+FROM day_e_{name}
+WINDOW w AS (PARTITION BY {k} ORDER BY d RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"""
+
+
+def _quantile(measure: str, q: float, backend: str) -> str:
+    if backend == "spark":
+        return f"percentile({measure}, {q})"
+    return f"quantile_cont({measure}, {q})"
+
+
+def reference_window_sql(name: str, items: str = ITEMS, backend: str = "duckdb") -> str:
+    """Per key and day: quartiles of the measure over the items of every earlier day."""
     cols, measure = REFERENCES[name]
     k = _keys(cols)
-    w = f"(PARTITION BY {k} ORDER BY lodged_date RANGE UNBOUNDED PRECEDING)"
+    stats = ", ".join(
+        f"{_quantile(measure, q, backend)} OVER w AS q{int(q * 100)}" for q in (0.25, 0.5, 0.75)
+    )
     return f"""
-SELECT DISTINCT ON ({k}, lodged_date) {k}, lodged_date AS d,
-    quantile_cont({measure}, 0.25) OVER {w} AS q25,
-    quantile_cont({measure}, 0.5) OVER {w} AS q50,
-    quantile_cont({measure}, 0.75) OVER {w} AS q75,
-    CAST(count({measure}) OVER {w} AS DOUBLE) AS m
-FROM {items} WHERE {_not_null(cols)} AND isfinite({measure})"""
+SELECT DISTINCT {k}, day AS d, {stats}, CAST(count({measure}) OVER w AS DOUBLE) AS m
+FROM (SELECT * FROM {items} WHERE {_not_null(cols)} AND {measure} IS NOT NULL
+      AND NOT isnan({measure}))
+WINDOW w AS (PARTITION BY {k} ORDER BY day RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"""
 
 
 def _tables() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-        f"e_{n}": (cols, ENTITY_STATS) for n, cols in ENTITIES.items()
+        f"e_{n}": (spec[0], ENTITY_STATS) for n, spec in ENTITIES.items()
     }
     out.update({f"g_{n}": (spec[0], REFERENCE_STATS) for n, spec in REFERENCES.items()})
     return out
 
 
+def create_table(warehouse: Warehouse, name: str, query: str) -> None:
+    """A session table of the query's rows (DuckDB temp table, cached Spark view)."""
+    if warehouse.backend == "spark":
+        warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+        warehouse.execute(f"CACHE TABLE {name}")
+    else:
+        warehouse.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
+
 def build_cum(warehouse: Warehouse, items: str = ITEMS) -> None:
-    """Create the running-total tables ``cum_e_*`` and ``cum_g_*`` over ``items``."""
+    """Create the per-day tables ``day_e_*`` and the as-of tables ``cum_e_*``, ``cum_g_*``."""
     for name in ENTITIES:
-        warehouse.execute(
-            f"CREATE OR REPLACE TEMP TABLE cum_e_{name} AS {entity_cum_sql(name, items)}"
-        )
+        create_table(warehouse, f"day_e_{name}", entity_day_sql(name, items))
+        create_table(warehouse, f"cum_e_{name}", entity_window_sql(name))
     for name in REFERENCES:
-        warehouse.execute(
-            f"CREATE OR REPLACE TEMP TABLE cum_g_{name} AS {reference_cum_sql(name, items)}"
+        create_table(
+            warehouse, f"cum_g_{name}", reference_window_sql(name, items, warehouse.backend)
         )
 
 
-def materialise(warehouse: Warehouse, cutoff: date) -> dict[str, pa.Table]:
+def materialise(warehouse: Warehouse, cutoff: date, items: str = ITEMS) -> dict[str, pa.Table]:
     """The history a model keeps: each key's totals as of ``cutoff`` (inclusive)."""
+    last = day_number("DATE '" + cutoff.isoformat() + "'", warehouse.backend)
     out = {}
-    for table, (cols, _stats) in _tables().items():
+    for name, (cols, _parent) in ENTITIES.items():
         k = _keys(cols)
-        out[table] = warehouse.sql(
-            f"SELECT * EXCLUDE (d) FROM (SELECT *, row_number() OVER "
-            f"(PARTITION BY {k} ORDER BY d DESC) AS _rn FROM cum_{table} "
-            f"WHERE d <= DATE '{cutoff.isoformat()}') WHERE _rn = 1"
-        ).drop(["_rn"])
+        sums = ", ".join(f"sum({s}) AS {s}" for s in ENTITY_STATS[:-1])
+        out[f"e_{name}"] = warehouse.sql(
+            f"SELECT {k}, {sums}, min(CASE WHEN n > 0 THEN d END) AS first FROM day_e_{name} "
+            f"WHERE d <= {last} GROUP BY {k} ORDER BY {k}"
+        )
+    for name, (cols, measure) in REFERENCES.items():
+        k = _keys(cols)
+        stats = ", ".join(
+            f"{_quantile(measure, q, warehouse.backend)} AS q{int(q * 100)}"
+            for q in (0.25, 0.5, 0.75)
+        )
+        out[f"g_{name}"] = warehouse.sql(
+            f"SELECT {k}, {stats}, CAST(count({measure}) AS DOUBLE) AS m FROM {items} "
+            f"WHERE day <= {last} AND {_not_null(cols)} AND {measure} IS NOT NULL "
+            f"AND NOT isnan({measure}) GROUP BY {k} ORDER BY {k}"
+        )
     return out
 
 
@@ -204,20 +264,18 @@ def raw_columns() -> list[str]:
 def features_sql(rows: str, *, asof: bool) -> str:
     """Item rows of ``rows`` with every history column.
 
-    With ``asof`` the columns come from the running totals strictly before each row's date
-    (training); otherwise from the materialised history tables ``hist_*`` (scoring).
+    With ``asof`` the columns come from the totals strictly before each row's day (training);
+    otherwise from the materialised history tables ``hist_*`` (scoring).
     """
     selects, joins = [], []
     for table, (cols, stats) in _tables().items():
         alias = f"j_{table}"
         on = " AND ".join(f"r.{c} = {alias}.{c}" for c in cols)
         if asof:
-            joins.append(
-                f"ASOF LEFT JOIN cum_{table} {alias} ON {on} AND r.lodged_date > {alias}.d"
-            )
+            joins.append(f"LEFT JOIN cum_{table} {alias} ON {on} AND r.day = {alias}.d")
         else:
             joins.append(f"LEFT JOIN hist_{table} {alias} ON {on}")
         selects += [f"{alias}.{s} AS {table}__{s}" for s in stats]
-    # a fixed row order: training and evaluation do not depend on how DuckDB parallelised the join
+    # a fixed row order: training and evaluation do not depend on how the join was parallelised
     order = "r.lodged_date, r.declaration_id, r.version, r.item_no"
     return f"SELECT r.*, {', '.join(selects)} FROM {rows} r {' '.join(joins)} ORDER BY {order}"

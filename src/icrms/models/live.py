@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from icrms.models import features
-from icrms.models.derive import EPOCH, feature_names
+from icrms.models.derive import feature_names
 from icrms.models.registry import Artifact
 
 TOP_FEATURES = 5
@@ -38,14 +38,12 @@ def _key(values: Sequence[Any], cols: Sequence[str]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
-def _day(v: Any) -> float | None:
-    if v is None:
-        return None
-    return float((v - EPOCH).days)
+def _stat(v: Any) -> float:
+    return np.nan if v is None else float(v)
 
 
 def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, ...], tuple]]:
-    """Dictionaries key → stats of each materialised history table."""
+    """Dictionaries key → stats (floats, NaN for NULL) of each materialised history table."""
     out: dict[str, dict[tuple[Any, ...], tuple]] = {}
     for name, (cols, stats) in _tables().items():
         table = history[name]
@@ -55,9 +53,7 @@ def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, 
         for k, vals in zip(keys, values, strict=True):
             key = _key(k, cols)
             if key is not None:
-                index[key] = tuple(
-                    _day(v) if s == "first" else v for v, s in zip(vals, stats, strict=True)
-                )
+                index[key] = tuple(_stat(v) for v in vals)
         out[name] = index
     return out
 
@@ -77,16 +73,50 @@ def _item_view(row: Row) -> dict[str, Any]:
     return out
 
 
-def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) -> dict[str, list]:
-    """Raw columns of a declaration's items, with history from the in-memory tables."""
+_ENTITY_KEYS = [(f"e_{e}", cols) for e, (cols, _p) in features.ENTITIES.items()]
+_REFERENCE_KEYS = [(f"g_{g}", cols) for g, (cols, _m) in features.REFERENCES.items()]
+
+
+def _lookup(
+    items: list[dict[str, Any]],
+    table: Mapping[tuple, tuple],
+    keys: tuple[str, ...],
+    out: np.ndarray,
+) -> None:
+    numeric = [k in NUMERIC_KEYS for k in keys]
+    for i, r in enumerate(items):
+        values: list[Any] = [r.get(k) for k in keys]
+        if None in values:
+            continue
+        key = tuple(float(v) if n else str(v) for v, n in zip(values, numeric, strict=True))
+        hit = table.get(key)
+        if hit is not None:
+            out[i] = hit
+
+
+def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) -> dict[str, Any]:
+    """Raw columns of a declaration's items, with history from the in-memory tables.
+
+    Entity statistics come as one rows × entities matrix per statistic (``e__n``, …), which
+    :func:`~icrms.models.derive.derive` reads directly.
+    """
     items = [_item_view(r) for r in rows]
-    cols: dict[str, list[Any]] = {c: [r.get(c) for r in items] for c in features.ITEM_COLUMNS}
-    cols["n_items"] = [len(items)] * len(items)
-    for name, (keys, stats) in _tables().items():
-        table = index[name]
-        found = [table.get(_key([r.get(k) for k in keys], keys)) for r in items]  # type: ignore[arg-type]
-        for i, s in enumerate(stats):
-            cols[f"{name}__{s}"] = [None if f is None else f[i] for f in found]
+    cols: dict[str, Any] = {c: [r.get(c) for r in items] for c in features.ITEM_COLUMNS}
+    cols["n_items"] = np.full(len(items), float(len(items)))
+    stats = features.ENTITY_STATS
+    block = np.full((len(stats), len(items), len(_ENTITY_KEYS)), np.nan)
+    found = np.full((len(items), len(stats)), np.nan)
+    for j, (name, keys) in enumerate(_ENTITY_KEYS):
+        found.fill(np.nan)
+        _lookup(items, index[name], keys, found)
+        block[:, :, j] = found.T
+    for s, stat in enumerate(stats):
+        cols[f"e__{stat}"] = block[s]
+    for name, keys in _REFERENCE_KEYS:
+        ref = np.full((len(items), len(features.REFERENCE_STATS)), np.nan)
+        _lookup(items, index[name], keys, ref)
+        for s, stat in enumerate(features.REFERENCE_STATS):
+            cols[f"{name}__{stat}"] = ref[:, s]
     return cols
 
 
@@ -99,14 +129,14 @@ class ModelScorer:
         self.model = artifact.model
         self.index = index_history(artifact.history)
         self.names = feature_names()
-        booster_names = self.model.booster.feature_name()
-        if booster_names != self.names:
-            missing = sorted(set(booster_names) - set(self.names))
+        model_names = list(self.model.forest.names)
+        if model_names != self.names:
+            missing = sorted(set(model_names) - set(self.names))
             from icrms.errors import ValidationError
 
             raise ValidationError(
                 "model.features",
-                ", ".join(missing[:5]) or len(booster_names),
+                ", ".join(missing[:5]) or len(model_names),
                 f"model {artifact.version} needs features this version of icrms does not compute",
             )
 
@@ -139,7 +169,7 @@ def explain(
     top = int(np.argmax(p))
     prob = float(p[top])
     if contrib is None:
-        contrib = model.booster.predict(x[top : top + 1], pred_contrib=True, num_threads=1)[0]
+        contrib = model.forest.contributions(x[top : top + 1])[0]
     contrib = contrib[:-1]
     order = np.argsort(-np.abs(contrib))[:TOP_FEATURES]
     thresholds = model.thresholds

@@ -1,39 +1,54 @@
-"""The model registry: versioned artifacts in the workspace, content-hashed, with promotion history.
+"""The model registry: versioned artifacts in the workspace, hashed and signed, with promotions.
 
 An artifact is a folder ``<home>/models/<version>/`` of plain data files — no pickle anywhere:
 ``model.txt`` (LightGBM's text format), ``revenue.txt`` (optional), ``spec.json`` (category
 codes, prior, calibration, thresholds, parameters), ``history/*.parquet`` (the history tables
 materialised at training time), ``meta.json`` (data window, features, metrics, library versions)
-and ``manifest.json`` (SHA-256 of every file and their combined content hash). The version id
-ends with the content hash, and ``registry.json`` records it too: a file changed after
-registration is refused at load.
+and ``manifest.json`` (SHA-256 of every file and their combined content hash).
+
+``registry.json`` holds one entry per version — its content hash, signed with the instance's
+Ed25519 key (:mod:`icrms.core.identity`) — and the promotion history, signed as a whole. A
+version is verified (files against the manifest, manifest against the signed entry) before it is
+loaded, promoted or rolled back to: an artifact edited after registration, even with every
+plain hash recomputed, is refused. Stored trees are read by :class:`~icrms.models.forest.Forest`,
+never by LightGBM, so a malformed file is a clear error. Registration writes a staging folder,
+renames it into place, then records it; anything an interrupted registration left is swept away
+by the next one (under a file lock).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
-import lightgbm as lgb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import rfc8785
 
-from icrms.errors import ConflictError, IcrmsError, NotFoundError
+from icrms.core.identity import Identity
+from icrms.errors import ConflictError, IcrmsError, NotFoundError, ValidationError
 from icrms.models.derive import FeatureSpec
+from icrms.models.forest import Forest
 from icrms.models.pipeline import Fitted
 from icrms.models.train import TrainedModel
 
-LIBRARIES = ("icrms", "lightgbm", "numpy", "scikit-learn", "pyarrow", "duckdb")
+LIBRARIES = ("icrms", "lightgbm", "numba", "numpy", "scikit-learn", "pyarrow", "duckdb")
+VERSION_NAME = re.compile(r"^m\d{3,}-[0-9a-f]{10}$")
+MAX_TEXT = 256 * 1024 * 1024  # largest model or JSON file read back
 
 
 class TamperedArtifactError(IcrmsError):
-    """An artifact whose files do not match its recorded hashes."""
+    """An artifact whose files, hashes or signatures do not match what was registered."""
 
     status_code = 409
 
@@ -58,33 +73,102 @@ def _content_hash(files: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class Registry:
-    """Model versions under ``root`` (``<home>/models``)."""
+def _entry_payload(version: str, entry: dict[str, Any]) -> bytes:
+    return rfc8785.dumps(
+        {
+            "purpose": "icrms model registry entry",
+            "version": version,
+            "content_hash": entry["content_hash"],
+            "created_at": entry["created_at"],
+        }
+    )
 
-    def __init__(self, root: Path) -> None:
+
+def _promoted_payload(promoted: list[str]) -> bytes:
+    return rfc8785.dumps({"purpose": "icrms model promotions", "promoted": promoted})
+
+
+def _read_text(path: Path, version: str) -> str:
+    if not path.is_file() or path.is_symlink():
+        raise TamperedArtifactError(f"model version {version}: {path.name} is missing")
+    if path.stat().st_size > MAX_TEXT:
+        raise ValidationError(path.name, path.stat().st_size, "file too large to be a model")
+    return path.read_text("utf-8")
+
+
+def _json(path: Path, version: str) -> Any:
+    try:
+        return json.loads(_read_text(path, version))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(path.name, version, f"is not valid JSON: {exc}") from exc
+
+
+class Registry:
+    """Model versions under ``root`` (``<home>/models``), signed by ``identity``."""
+
+    def __init__(self, root: Path, *, identity: Identity) -> None:
         self.root = root
+        self.identity = identity
         self.index = root / "registry.json"
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _state(self) -> dict[str, Any]:
         if not self.index.is_file():
             return {"versions": {}, "promoted": []}
-        return json.loads(self.index.read_text(encoding="utf-8"))
+        state = _json(self.index, "registry")
+        if not isinstance(state, dict) or not isinstance(state.get("versions"), dict):
+            raise ValidationError("registry.json", str(self.index), "has no versions table")
+        state.setdefault("promoted", [])
+        return state
 
     def _save_state(self, state: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.index.with_suffix(".tmp")
+        state["promoted_signature"] = self.identity.sign(_promoted_payload(state["promoted"])).hex()
+        tmp = self.index.with_name(".registry.json.tmp")
+        tmp.unlink(missing_ok=True)
         tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
         tmp.replace(self.index)
 
+    def _sweep(self, state: dict[str, Any]) -> None:
+        """Remove what interrupted registrations left: staging and unrecorded folders."""
+        for folder in self.root.iterdir():
+            unrecorded = VERSION_NAME.match(folder.name) and folder.name not in state["versions"]
+            if folder.is_dir() and (folder.name.startswith(".staging-") or unrecorded):
+                shutil.rmtree(folder, ignore_errors=True)
+
     def register(self, fitted: Fitted, *, dataset: dict[str, Any] | None = None) -> str:
-        """Write a trained model as a new version and return its id."""
-        state = self._state()
-        staging = self.root / f".staging-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+        """Write a trained model as a new, signed version and return its id."""
+        with self._locked():
+            state = self._state()
+            self._sweep(state)
+            staging = self.root / f".staging-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+            try:
+                version, entry = self._write(staging, fitted, dataset, len(state["versions"]) + 1)
+                staging.rename(self.root / version)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            entry["signature"] = self.identity.sign(_entry_payload(version, entry)).hex()
+            entry["key"] = self.identity.fingerprint
+            state["versions"][version] = entry
+            self._save_state(state)
+        return version
+
+    def _write(
+        self, staging: Path, fitted: Fitted, dataset: dict[str, Any] | None, number: int
+    ) -> tuple[str, dict[str, Any]]:
         (staging / "history").mkdir(parents=True)
         model = fitted.model
-        model.booster.save_model(str(staging / "model.txt"))
-        if model.revenue is not None:
-            model.revenue.save_model(str(staging / "revenue.txt"))
+        for name, text in model.texts.items():
+            (staging / name).write_text(text, encoding="utf-8")
         spec = {
             "spec": model.spec.as_dict(),
             "calibration": list(model.calibration),
@@ -100,7 +184,6 @@ class Registry:
             "window": fitted.window,
             "dataset": dataset or {},
             "features": model.spec.names,
-            "categorical": model.spec.categorical,
             "metrics": model.metrics,
             "libraries": {lib: dist_version(lib) for lib in LIBRARIES},
         }
@@ -111,13 +194,10 @@ class Registry:
             str(p.relative_to(staging)): _sha(p) for p in sorted(staging.rglob("*")) if p.is_file()
         }
         digest = _content_hash(files)
-        version = f"m{len(state['versions']) + 1:03d}-{digest[:10]}"
+        version = f"m{number:03d}-{digest[:10]}"
         manifest = {"version": version, "files": files, "content_hash": digest}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
-        staging.rename(self.root / version)
-        state["versions"][version] = {"content_hash": digest, "created_at": meta["created_at"]}
-        self._save_state(state)
-        return version
+        return version, {"content_hash": digest, "created_at": meta["created_at"]}
 
     def versions(self) -> list[dict[str, Any]]:
         """Every version with its metadata summary, oldest first."""
@@ -125,7 +205,7 @@ class Registry:
         current = self.promoted()
         out = []
         for version in state["versions"]:
-            meta = json.loads((self.root / version / "meta.json").read_text("utf-8"))
+            meta = _json(self.root / version / "meta.json", version)
             out.append(
                 {
                     "version": version,
@@ -140,8 +220,8 @@ class Registry:
     def meta(self, version: str) -> dict[str, Any]:
         """Metadata of a version, with its manifest."""
         folder = self._folder(version)
-        meta = json.loads((folder / "meta.json").read_text("utf-8"))
-        meta["manifest"] = json.loads((folder / "manifest.json").read_text("utf-8"))
+        meta = _json(folder / "meta.json", version)
+        meta["manifest"] = _json(folder / "manifest.json", version)
         meta["version"] = version
         meta["promoted"] = version == self.promoted()
         return meta
@@ -152,18 +232,33 @@ class Registry:
         return self.root / version
 
     def verify(self, version: str) -> None:
-        """Refuse a version whose files differ from what was registered."""
+        """Refuse a version whose files, manifest or signed entry do not match."""
         folder = self._folder(version)
-        recorded = self._state()["versions"][version]["content_hash"]
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        entry = self._state()["versions"][version]
+        signature = entry.get("signature")
+        try:
+            signed = isinstance(signature, str) and self.identity.verify(
+                _entry_payload(version, entry), bytes.fromhex(signature)
+            )
+        except (KeyError, ValueError, TypeError):
+            signed = False
+        if not signed:
+            raise TamperedArtifactError(
+                f"model version {version}: its registry entry is not signed by this instance's "
+                f"key ({self.identity.fingerprint}); the artifact is refused"
+            )
+        if not folder.is_dir():
+            raise TamperedArtifactError(f"model version {version}: its folder {folder} is missing")
+        manifest = _json(folder / "manifest.json", version)
         actual = {
             str(p.relative_to(folder)): _sha(p)
             for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != "manifest.json"
         }
-        if actual != manifest["files"] or _content_hash(actual) != recorded:
+        recorded = manifest.get("files") if isinstance(manifest, dict) else None
+        if actual != recorded or _content_hash(actual) != entry["content_hash"]:
             changed = sorted(
-                set(actual.items()).symmetric_difference(manifest["files"].items()), key=str
+                set(actual.items()).symmetric_difference((recorded or {}).items()), key=str
             )
             names = sorted({name for name, _ in changed}) or ["manifest.json"]
             raise TamperedArtifactError(
@@ -178,49 +273,72 @@ class Registry:
             raise NotFoundError("no model is promoted: run 'icrms models promote VERSION'")
         self.verify(version)
         folder = self.root / version
-        spec = json.loads((folder / "spec.json").read_text("utf-8"))
-        revenue = folder / "revenue.txt"
-        model = TrainedModel(
-            booster=lgb.Booster(model_file=str(folder / "model.txt")),
-            spec=FeatureSpec.from_dict(spec["spec"]),
-            calibration=(spec["calibration"][0], spec["calibration"][1]),
-            revenue=lgb.Booster(model_file=str(revenue)) if revenue.is_file() else None,
-            thresholds=spec["thresholds"],
-            params=spec["params"],
-        )
+        spec = _json(folder / "spec.json", version)
+        texts = {"model.txt": _read_text(folder / "model.txt", version)}
+        if (folder / "revenue.txt").is_file():
+            texts["revenue.txt"] = _read_text(folder / "revenue.txt", version)
+        forests = {n: Forest.parse(t, source=f"model {version}") for n, t in texts.items()}
+        try:
+            model = TrainedModel(
+                forest=forests["model.txt"],
+                spec=FeatureSpec.from_dict(spec["spec"]),
+                calibration=(list(spec["calibration"][0]), list(spec["calibration"][1])),
+                revenue=forests.get("revenue.txt"),
+                thresholds={k: float(v) for k, v in spec["thresholds"].items()},
+                params=dict(spec["params"]),
+                texts=texts,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            msg = f"is not a model specification: {exc}"
+            raise ValidationError("spec.json", version, msg) from exc
         history = {p.stem: pq.read_table(p) for p in sorted((folder / "history").glob("*.parquet"))}
-        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        meta = _json(folder / "meta.json", version)
         model.metrics = meta["metrics"]
         ref = folder / "drift.json"
         if ref.is_file():
-            meta["drift_reference"] = json.loads(ref.read_text("utf-8"))
+            meta["drift_reference"] = _json(ref, version)
         return Artifact(version, model, history, meta)
 
     def promoted(self) -> str | None:
-        """The version in force, if any."""
-        promoted = self._state()["promoted"]
-        return promoted[-1] if promoted else None
+        """The version in force, if any (the signed promotion history must verify)."""
+        state = self._state()
+        promoted = state["promoted"]
+        if not promoted:
+            return None
+        signature = state.get("promoted_signature")
+        try:
+            signed = isinstance(signature, str) and self.identity.verify(
+                _promoted_payload(promoted), bytes.fromhex(signature)
+            )
+        except ValueError:
+            signed = False
+        if not signed:
+            raise TamperedArtifactError(
+                "the model promotion history is not signed by this instance's key; "
+                "promote a version again to replace it"
+            )
+        return str(promoted[-1])
 
     def promote(self, version: str) -> str:
         """Put a version in force (it must verify)."""
-        self.verify(version)
-        state = self._state()
-        if state["promoted"] and state["promoted"][-1] == version:
-            return version
-        state["promoted"].append(version)
-        self._save_state(state)
+        with self._locked():
+            self.verify(version)
+            state = self._state()
+            if state["promoted"] and state["promoted"][-1] == version:
+                return version
+            state["promoted"].append(version)
+            self._save_state(state)
         return version
 
     def rollback(self) -> str:
-        """Return to the previously promoted version."""
-        state = self._state()
-        if len(state["promoted"]) < 2:
-            raise ConflictError("no earlier promoted model to roll back to")
-        state["promoted"].pop()
-        self._save_state(state)
-        return str(state["promoted"][-1])
-
-    def remove_staging(self) -> None:
-        """Delete folders left by interrupted registrations."""
-        for folder in self.root.glob(".staging-*"):
-            shutil.rmtree(folder, ignore_errors=True)
+        """Return to the previously promoted version (it must verify, as for a promotion)."""
+        with self._locked():
+            self.promoted()
+            state = self._state()
+            if len(state["promoted"]) < 2:
+                raise ConflictError("no earlier promoted model to roll back to")
+            target = str(state["promoted"][-2])
+            self.verify(target)
+            state["promoted"].pop()
+            self._save_state(state)
+        return target

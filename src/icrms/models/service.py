@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from icrms.core.identity import load_identity
 from icrms.models import bulk, drift, pipeline
 from icrms.models.live import ModelScorer
 from icrms.models.registry import Registry
@@ -15,7 +16,7 @@ from icrms.warehouse.base import Warehouse
 
 def registry(settings: Settings) -> Registry:
     """The workspace's model registry (``<home>/models``)."""
-    return Registry(settings.home / "models")
+    return Registry(settings.home / "models", identity=load_identity(settings.home / "keys"))
 
 
 def train(

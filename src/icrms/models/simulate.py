@@ -27,7 +27,8 @@ from icrms.models.features import ITEMS
 TRUTH = "sim_truth"
 
 
-def _mask(wh: Any, revealed: set[str]) -> None:
+def _mask(wh: Any, revealed: set[str]) -> int:
+    """Hide every label not in ``revealed``; the number of labelled units left visible."""
     wh.register("sim_revealed", pa.table({"unit_id": pa.array(sorted(revealed), pa.string())}))
     wh.execute(
         f"""CREATE OR REPLACE TEMP TABLE {ITEMS} AS
@@ -37,6 +38,8 @@ def _mask(wh: Any, revealed: set[str]) -> None:
         FROM {TRUTH} t LEFT JOIN sim_revealed r ON r.unit_id = t.unit_id"""
     )
     features.build_cum(wh)
+    visible = wh.sql(f"SELECT count(DISTINCT unit_id) n FROM {ITEMS} WHERE fraud IS NOT NULL")
+    return int(visible.column("n")[0].as_py())
 
 
 def _week_units(cols: dict[str, np.ndarray], p: np.ndarray) -> dict[str, np.ndarray]:
@@ -77,7 +80,7 @@ def simulate(
             while start <= end and (max_weeks is None or len(weeks) < max_weeks):
                 stop = start + timedelta(days=6)
                 say(f"week {start}")
-                _mask(wh, revealed)
+                visible = _mask(wh, revealed)
                 fitted = pipeline.train_on_warehouse(
                     wh, train_until=start - timedelta(days=1), seed=seed
                 )
@@ -95,6 +98,7 @@ def simulate(
                     p = fitted.model.probability(fitted.model.matrix(cols))
                     weeks.append(_select(_week_units(cols, p), inspection_rate, exploration, rng))
                     weeks[-1]["week"] = start.isoformat()
+                    weeks[-1]["labels_visible"] = visible
                     revealed.update(weeks[-1].pop("selected"))
                 start = stop + timedelta(days=1)
         finally:

@@ -25,6 +25,7 @@ from sklearn.metrics import average_precision_score
 
 from icrms.errors import ValidationError
 from icrms.models.derive import Columns, FeatureSpec, build_spec, derive, feature_names
+from icrms.models.forest import Forest
 from icrms.models.metrics import precision_at
 
 BASE_PARAMS: dict[str, Any] = {
@@ -36,8 +37,6 @@ BASE_PARAMS: dict[str, Any] = {
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
     "lambda_l2": 1.0,
-    "cat_smooth": 10.0,
-    "max_cat_to_onehot": 8,
     "num_threads": 1,
     "verbose": -1,
 }
@@ -51,15 +50,20 @@ MIN_RANDOM = 30
 
 @dataclass
 class TrainedModel:
-    """A fitted model with everything needed to score raw columns."""
+    """A fitted model with everything needed to score raw columns.
 
-    booster: lgb.Booster
+    ``texts`` keeps the LightGBM text of each forest (``model.txt``, ``revenue.txt``) as the
+    registry stores it; scoring uses the parsed :class:`Forest` only.
+    """
+
+    forest: Forest
     spec: FeatureSpec
     calibration: tuple[list[float], list[float]]
-    revenue: lgb.Booster | None = None
+    revenue: Forest | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
 
     def matrix(self, cols: Columns) -> np.ndarray:
         """Feature matrix of raw columns."""
@@ -67,7 +71,7 @@ class TrainedModel:
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Calibrated P(irregularity) per row."""
-        raw = np.asarray(self.booster.predict(x, num_threads=1))
+        raw = self.forest.predict(x)
         xs, ys = self.calibration
         return np.interp(raw, xs, ys) if xs else raw
 
@@ -75,7 +79,7 @@ class TrainedModel:
         """P(irregularity) × expected revenue when irregular (0 without a revenue model)."""
         if self.revenue is None:
             return np.zeros(len(p))
-        return p * np.expm1(np.maximum(self.revenue.predict(x, num_threads=1), 0))
+        return p * np.expm1(np.maximum(self.revenue.predict(x), 0))
 
 
 def labels_of(cols: Columns) -> np.ndarray:
@@ -152,7 +156,6 @@ def fit(
         fit_rows[order[: int(len(order) * 0.8)]] = True
         xv, yv, wv = x[~fit_rows], y[~fit_rows], w[~fit_rows]
     names = feature_names()
-    cats = [names.index(c) for c in spec.categorical]
     best: tuple[float, lgb.Booster, dict[str, Any]] | None = None
     for candidate in grid:
         params = {**BASE_PARAMS, **candidate, "seed": seed, "metric": "average_precision"}
@@ -161,7 +164,6 @@ def fit(
             y[fit_rows],
             weight=w[fit_rows],
             feature_name=names,
-            categorical_feature=cats,
             free_raw_data=False,
         )
         vdata = lgb.Dataset(xv, yv, weight=wv, reference=data)
@@ -178,9 +180,15 @@ def fit(
             best = (score, booster, {**params, "num_boost_round": booster.best_iteration})
     assert best is not None
     _score, booster, params = best
-    raw_v = np.asarray(booster.predict(xv, num_threads=1))
-    model = TrainedModel(booster, spec, _fit_isotonic(raw_v, yv, wv), params=params)
-    model.revenue = _fit_revenue(train, x_all, labelled, seed)
+    text = booster.model_to_string()
+    forest = Forest.parse(text)
+    raw_v = forest.predict(xv)
+    model = TrainedModel(forest, spec, _fit_isotonic(raw_v, yv, wv), params=params)
+    model.texts["model.txt"] = text
+    revenue = _fit_revenue(train, x_all, labelled, seed)
+    if revenue is not None:
+        model.texts["revenue.txt"] = revenue.model_to_string()
+        model.revenue = Forest.parse(model.texts["revenue.txt"])
     pv = model.probability(xv)
     model.thresholds = {
         "yellow_at": float(np.quantile(pv, 0.95)),
@@ -191,7 +199,7 @@ def fit(
         "valid_rows": len(yv),
         "train_rows": int(labelled.sum()),
         "train_seconds": round(time.perf_counter() - started, 2),
-        "trees": int(booster.num_trees()),
+        "trees": forest.trees,
     }
     return model
 

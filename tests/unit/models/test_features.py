@@ -74,13 +74,17 @@ def test_materialised_history_is_the_state_at_the_cutoff(tmp_path: Path) -> None
         _load(wh)
         pipeline.prepare(wh)
         hist = features.materialise(wh, date(2025, 1, 2))["e_importer"].to_pylist()
-        assert hist == [
-            {
-                "importer_id": "IMP",
-                "n": 3.0,
-                "c": 2.0,
-                "f": 1.0,
-                "r": 50.0,
-                "first": date(2025, 1, 1),
-            }
-        ]
+        day = (date(2025, 1, 1) - date(1970, 1, 1)).days
+        weight = math.exp((day - features.DECAY_EPOCH) / features.DECAY_DAYS)
+        assert len(hist) == 1
+        row = hist[0]
+        assert {k: row[k] for k in ("importer_id", "n", "c", "f", "r", "first")} == {
+            "importer_id": "IMP",
+            "n": 3.0,
+            "c": 2.0,
+            "f": 1.0,
+            "r": 50.0,
+            "first": day,
+        }
+        # both labels became known on day 1: each weighs exp((day - epoch) / 180)
+        assert row["dc"] == pytest.approx(2 * weight) and row["df"] == pytest.approx(weight)

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+QUOTE_MAX = 80  # characters of a bad value that an error message repeats
+
+
+def cut(text: str, limit: int = 400) -> str:
+    """``text`` cut to ``limit`` characters, saying how long the whole was."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def quote(value: object, limit: int = QUOTE_MAX) -> str:
+    """``repr(value)`` cut to ``limit`` characters (errors never repeat a whole hostile input)."""
+    return cut(repr(value), limit)
+
 
 class IcrmsError(Exception):
     """Base of every error icrms raises on purpose."""
@@ -19,7 +31,7 @@ class ValidationError(IcrmsError):
     status_code = 422
 
     def __init__(self, field: str, value: object, reason: str) -> None:
-        super().__init__(f"{field}={value!r}: {reason}")
+        super().__init__(f"{field}={quote(value)}: {cut(reason)}")
         self.field = field
         self.value = value
         self.reason = reason

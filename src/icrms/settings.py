@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +29,20 @@ class IngestSettings(BaseModel):
     batch_rows: int = Field(default=245_760, gt=0)
     source_timezone: str = "UTC"
     kcs_timezone: str = "Asia/Seoul"
+
+    @field_validator("source_timezone", "kcs_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A name from the IANA time zone database (it is used in SQL)."""
+        try:
+            if len(value) > 64:
+                raise ValueError("too long")
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            raise ValueError(
+                f"{value[:60]!r} is not a time zone of the IANA database (e.g. Europe/Paris)"
+            ) from exc
+        return value
 
 
 class ExchangeSettings(BaseModel):
@@ -79,24 +96,31 @@ class Settings(BaseSettings):
         """
         if self.policy_secret is not None:
             return self.policy_secret.get_secret_value().encode()
-        if self.policy_secret_file.is_file():
-            return self.policy_secret_file.read_text(encoding="utf-8").strip().encode()
+        from icrms.errors import ConfigurationError
+
+        path = self.policy_secret_file
+        if path.is_file():
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                raise ConfigurationError(
+                    f"policy key {path} is readable by other users (mode {mode:o}); chmod 600 it"
+                )
+            return path.read_text(encoding="utf-8").strip().encode()
         if self.demo:
             import secrets
 
-            self.policy_secret_file.parent.mkdir(parents=True, exist_ok=True)
-            self.policy_secret_file.touch(mode=0o600)
-            self.policy_secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32))
             return self.selectivity_secret()
-        from icrms.errors import ConfigurationError
-
         raise ConfigurationError(
             f"no selectivity policy secret: set ICRMS_POLICY_SECRET or write one to {self.policy_secret_file}"
         )
 
     def ensure_home(self) -> Path:
-        """Create the workspace folder if needed and return it."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        """Create the workspace folder if needed (0700: the owner's only) and return it."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.home
 
 

@@ -79,3 +79,43 @@ def test_bulk_equals_live_on_spark(
     with SparkWarehouse(tmp_path / "spark", spark=spark_session) as wh:  # type: ignore[arg-type]
         wh.load(LoadBatch(history[0], FACT_CONTROL.empty_table()))
         check(wh, history)
+
+
+def test_files_mean_what_live_declarations_mean(workspace: Settings, tmp_path: Path) -> None:
+    """An empty aeo is FALSE on both paths; items disagreeing on a header field are refused on both.
+
+    The live side goes through the declaration model, as a declaration sent live does.
+    """
+    from icrms.declarations.schemas import DeclarationCreate
+    from tests.factories import native_row, write_csv
+
+    def row(n: int, item: int, **change: str) -> dict[str, str]:
+        fields = {"importer_id": "TIN-1", "office_code": f"00{n}", **change}
+        return native_row(n, item_no=str(item), **fields)
+
+    rows = [row(n, 1, aeo="") for n in range(1, 5)] + [row(2, 2, aeo="")]
+    mixed = [row(9, 1, aeo="true"), row(9, 2, aeo="false", office_code="0043")]
+    path = write_csv(tmp_path / "f.csv", rows + mixed)
+    with DuckDBWarehouse(workspace.warehouse_path) as wh:
+        report = ingest_file(wh, path, fmt="native", settings=workspace)
+        assert (report.loaded, report.quarantined) == (5, 2)
+        items = wh.sql("SELECT * FROM fact_item")
+        snap = snapshot(items)
+        result = bulk_assess(wh, snap, items_sql="SELECT * FROM fact_item")
+    live_rows = pa.Table.from_pylist(
+        [
+            {**r, "date_key": None, "source": None}
+            for key in sorted({(r["declaration_id"], r["version"]) for r in items.to_pylist()})
+            for r in DeclarationCreate.from_item_rows(
+                [i for i in items.to_pylist() if (i["declaration_id"], i["version"]) == key]
+            ).item_rows()
+        ],
+        schema=items.schema,
+    )
+    live = live_decisions(snap, live_rows)
+    assert compare(result, live) == []
+    assert all(any(r.get("code") == "WL-IMPORTER" for r in d["reasons"]) for d in live.values()), (
+        live
+    )
+    with pytest.raises(ValueError, match="disagree on header fields: office_code, aeo"):
+        DeclarationCreate.from_item_rows([{**r, "aeo": r["aeo"] == "true"} for r in mixed])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from datetime import date
@@ -13,6 +12,7 @@ import pyarrow.compute as pc
 import typer
 
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, settings, store, warehouse
+from icrms.core.documents import read_document
 from icrms.declarations.parsers import ADAPTERS
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
@@ -98,9 +98,7 @@ def _print_mix(data: dict[str, object]) -> None:
 
 def _live(path: Path, as_json: bool) -> None:
     current = settings()
-    if not path.is_file():
-        raise ValidationError("file", str(path), "does not exist")
-    declaration = DeclarationCreate.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    declaration = DeclarationCreate.model_validate(read_document(path, what="declaration file"))
     with store(current).session() as s:
         submit_declaration(s, declaration=declaration)
         snapshot = service.build_snapshot(

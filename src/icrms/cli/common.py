@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -13,14 +14,15 @@ import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from icrms.core.db import Store
-from icrms.errors import IcrmsError
+from icrms.errors import IcrmsError, cut, quote
 from icrms.settings import Settings, get_settings
 from icrms.warehouse.base import Warehouse, open_warehouse
 
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
@@ -51,10 +53,19 @@ def emit(data: Any, as_json: bool, human: Callable[[], object]) -> None:
         human()
 
 
+# C0/C1 controls (terminal escape sequences), invisible and direction-changing characters
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` with characters a terminal would act on or hide shown as escapes (``\\x1b``)."""
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def print_lines(lines: Iterable[str]) -> None:
-    """Print each line as it is (no markup, no highlighting)."""
+    """Print each line as it is meant to be read: no markup, no highlighting, no escapes."""
     for line in lines:
-        console.print(line, highlight=False, markup=False)
+        console.print(visible(line), highlight=False, markup=False)
 
 
 def handle_errors(func: F) -> F:
@@ -65,18 +76,20 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except IcrmsError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            _error(cut(exc.message, 2000))
             raise typer.Exit(2) from exc
         except PydanticValidationError as exc:
             for error in exc.errors():
                 field = ".".join(str(p) for p in error["loc"]) or exc.title
-                err_console.print(
-                    f"[red]error:[/red] {field}={error.get('input')!r}: {error['msg']}",
-                    highlight=False,
-                )
+                _error(f"{field}={quote(error.get('input'))}: {cut(error['msg'])}")
             raise typer.Exit(2) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _error(message: str) -> None:
+    """One error line on stderr; the message is plain text, never markup."""
+    err_console.print(Text.assemble(("error:", "red"), " ", message), highlight=False)
 
 
 @contextmanager

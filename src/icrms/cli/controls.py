@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, store
 from icrms.controls.schemas import ControlResultCreate
 from icrms.controls.service import record_control_result
-from icrms.errors import ValidationError
+from icrms.errors import ValidationError, cut
 
 app = typer.Typer(
     help="Control results: outcome, irregularities, revenue, seizures.", no_args_is_help=True
@@ -75,11 +76,14 @@ def import_(file: Path, as_json: bool = JSON_OPTION) -> None:
     with store().session() as s:
         for number, raw in rows:
             try:
+                if isinstance(raw, str):
+                    raise ValidationError(f"row {number}", None, raw)
                 record_control_result(s, result=_parse(raw, f"row {number}"))
                 stored += 1
             except ValidationError as exc:
+                value = cut(exc.value, 80) if isinstance(exc.value, str) else exc.value
                 rejected.append(
-                    {"row": number, "field": exc.field, "value": exc.value, "reason": exc.reason}
+                    {"row": number, "field": exc.field, "value": value, "reason": exc.reason}
                 )
     data = {"rows_in": len(rows), "stored": stored, "rejected": rejected}
     emit(
@@ -92,15 +96,29 @@ def import_(file: Path, as_json: bool = JSON_OPTION) -> None:
     )
 
 
-def _read(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def _read(path: Path) -> list[tuple[int, dict[str, Any] | str]]:
+    """Rows of a CSV or JSON lines file; a row that cannot be read is the reason why."""
     if not path.is_file():
         raise ValidationError("file", str(path), "does not exist")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("file", str(path), f"is not UTF-8 text ({exc.reason})") from exc
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
             return [(reader.line_num, _csv_row(r)) for r in reader]
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [(n, json.loads(line)) for n, line in enumerate(lines, start=1) if line.strip()]
+        except csv.Error as exc:
+            raise ValidationError("file", str(path), f"line {reader.line_num}: {exc}") from exc
+    return [(n, _json_row(line)) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _json_row(line: str) -> dict[str, Any] | str:
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        return f"invalid JSON: {cut(str(exc), 200) if isinstance(exc, ValueError) else 'too deep'}"
+    return data if isinstance(data, dict) else "not a JSON object"
 
 
 def _csv_row(row: dict[str, str]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from icrms.cli.common import (
     JSON_OPTION,
@@ -276,6 +278,15 @@ def demo(
 ) -> None:
     """Run the whole chain on generated data in a fresh workspace and print a summary."""
     current = settings().model_copy(update={"demo": True})
+    if current.database_url is not None:
+        try:
+            shown = make_url(current.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "a store that is not a URL"
+        raise ConfigurationError(
+            f"the demo keeps its own store in its workspace, but ICRMS_DATABASE_URL names "
+            f"{shown}; unset it (the demo writes profiles and a policy into its store)"
+        )
     marker = current.home / DEMO_MARKER
     if not keep:
         if any(current.home.iterdir()) and not marker.exists():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 import yaml
 
 from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, store
+from icrms.core.documents import read_document
 from icrms.errors import ValidationError
 from icrms.selectivity.schemas import PolicyConfig
 from icrms.selectivity.service import current_policy, set_policy
@@ -40,10 +40,9 @@ def set_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Put a new policy version in force (an invalid policy is refused and changes nothing)."""
-    if not file.is_file():
-        raise ValidationError("file", str(file), "does not exist")
-    text = file.read_text(encoding="utf-8")
-    data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    data = read_document(file)
+    if data is not None and not isinstance(data, dict):
+        raise ValidationError("file", str(file), "is not a mapping of policy fields")
     config = PolicyConfig.model_validate(data or {})
     with store().session() as s:
         version, _ = set_policy(s, config=config, note=note or f"from {file.name}")

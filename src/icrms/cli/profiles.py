@@ -18,6 +18,8 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
+from icrms.core.outputs import open_output
+from icrms.errors import ValidationError
 from icrms.profiles import service
 from icrms.profiles.files import dump_profiles, read_profiles
 from icrms.profiles.schemas import ProfileFields, ProfileRead, Status
@@ -76,14 +78,22 @@ def export(
     out: Path | None = typer.Option(None, "--out", help="File to write (stdout by default)."),
     fmt: str = typer.Option("yaml", "--format", help="yaml | json"),
     status: str | None = typer.Option(None, "--status"),
+    as_json: bool = typer.Option(
+        False, "--json", help="JSON on stdout: the profiles, or with --out what was written."
+    ),
 ) -> None:
     """Write current profile versions as YAML or JSON, ready for import."""
+    if fmt not in ("yaml", "json"):
+        raise ValidationError("--format", fmt, "is not yaml or json")
     with store().session() as s:
-        text = dump_profiles(service.list_profiles(s, status=status), fmt)  # type: ignore[arg-type]
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+        profiles = service.list_profiles(s, status=status)  # type: ignore[arg-type]
+    if out is None:
+        typer.echo(dump_profiles(profiles, "json" if as_json else fmt), nl=False)
+        return
+    with open_output(out) as handle:  # replaces a link at ``out`` instead of writing through it
+        handle.write(dump_profiles(profiles, fmt))
+    written = {"file": str(out), "format": fmt, "profiles": len(profiles)}
+    emit(written, as_json, lambda: console.print(f"{len(profiles)} profiles written to {out}"))
 
 
 @app.command("list")

@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from icrms.declarations import limits
 from icrms.declarations.fields import IRREGULARITY_TYPES
+from icrms.declarations.schemas import Amount, Description, Ident, Whole
 
 Outcome = Literal["no_finding", "irregularity", "seizure"]
 Selection = Literal["random", "targeted", "manual", "unknown"]
@@ -18,25 +20,26 @@ class ControlResultCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    declaration_id: str = Field(min_length=1)
-    version: int = Field(default=1, ge=1)
-    item_no: int | None = Field(default=None, ge=1)
+    declaration_id: str = Field(min_length=1, max_length=limits.IDENT_MAX)
+    version: Whole = 1
+    item_no: Whole | None = None
     controlled_at: datetime
     outcome: Outcome
     selection: Selection = "unknown"
     irregularity_types: list[str] = Field(default_factory=list)
-    extra_revenue: float = Field(default=0.0, ge=0)
+    extra_revenue: Amount = 0.0
     critical: bool = False
-    seizure_goods: str | None = None
-    concealment: str | None = None
-    modus_operandi: str | None = None
-    officer_id: str | None = None
+    seizure_goods: Description | None = None
+    concealment: Description | None = None
+    modus_operandi: Description | None = None
+    officer_id: Ident | None = None
 
     @field_validator("controlled_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.utcoffset() is None:
-            raise ValueError(f"controlled_at {value.isoformat()!r} has no UTC offset")
+        problem = limits.instant_problem(value)
+        if problem:
+            raise ValueError(f"controlled_at {value.isoformat()!r} {problem}")
         return value
 
     @field_validator("irregularity_types")

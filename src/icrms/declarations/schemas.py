@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
-from icrms.declarations import codes
+from icrms.declarations import codes, limits
+from icrms.declarations.fields import HEADER_FIELDS
+
+# Bounded types (limits.py has the numbers; a test holds each field to limits.TEXT_MAX)
+Code = Annotated[str, Field(max_length=limits.CODE_MAX)]
+Ident = Annotated[str, Field(max_length=limits.IDENT_MAX)]
+Document = Annotated[str, Field(max_length=limits.DOCUMENT_MAX)]
+Description = Annotated[str, Field(max_length=limits.DESCRIPTION_MAX)]
+Amount = Annotated[float, Field(ge=0, le=limits.AMOUNT_MAX)]
+Rate = Annotated[float, Field(ge=0, le=limits.DUTY_RATE_MAX)]
+Whole = Annotated[int, Field(ge=1, le=limits.INT32_MAX)]
 
 
 def _country(value: str | None, field: str) -> str | None:
@@ -24,20 +42,20 @@ class ItemCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    item_no: int = Field(ge=1)
-    hs_code: str
-    description: str | None = None
+    item_no: Whole
+    hs_code: str = Field(max_length=10)
+    description: Description | None = None
     country_of_origin: str | None = None
-    origin_marking: str | None = None
-    preference: str | None = None
-    quantity: float | None = Field(default=None, ge=0)
-    quantity_unit: str | None = None
-    net_mass_kg: float | None = Field(default=None, ge=0)
-    gross_mass_kg: float | None = Field(default=None, ge=0)
-    customs_value: float | None = Field(default=None, ge=0)
-    fob_value: float | None = Field(default=None, ge=0)
-    duty_rate: float | None = Field(default=None, ge=0)
-    duty_amount: float | None = Field(default=None, ge=0)
+    origin_marking: Code | None = None
+    preference: Code | None = None
+    quantity: Amount | None = None
+    quantity_unit: Code | None = None
+    net_mass_kg: Amount | None = None
+    gross_mass_kg: Amount | None = None
+    customs_value: Amount | None = None
+    fob_value: Amount | None = None
+    duty_rate: Rate | None = None
+    duty_amount: Amount | None = None
 
     @field_validator("hs_code")
     @classmethod
@@ -51,6 +69,19 @@ class ItemCreate(BaseModel):
     @classmethod
     def _origin(cls, value: str | None) -> str | None:
         return _country(value, "country_of_origin")
+
+    @field_validator(*limits.MASS_FIELDS)
+    @classmethod
+    def _mass(cls, value: float | None) -> float | None:
+        if value is not None and 0 < value < limits.MASS_MIN_KG:
+            raise ValueError(f"mass {value!r} is below {limits.MASS_MIN_KG:g} kg (1 mg) but not 0")
+        return value
+
+    @model_validator(mode="after")
+    def _finite_unit_value(self) -> ItemCreate:
+        if self.unit_value is not None and not math.isfinite(self.unit_value):
+            raise ValueError(f"unit_value of item {self.item_no} is not a finite number")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -85,32 +116,39 @@ class DeclarationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    declaration_id: str = Field(min_length=1, max_length=64)
-    version: int = Field(default=1, ge=1)
+    declaration_id: str = Field(min_length=1, max_length=limits.TEXT_MAX["declaration_id"])
+    version: Whole = 1
     lodged_at: datetime
-    office_code: str = Field(min_length=1, max_length=16)
-    declaration_type: str | None = None
-    procedure: str | None = None
-    import_use: str | None = None
-    payment_method: str | None = None
-    declarant_id: str | None = None
-    importer_id: str = Field(min_length=1)
-    seller_id: str | None = None
-    courier_id: str | None = None
+    office_code: str = Field(min_length=1, max_length=limits.TEXT_MAX["office_code"])
+    declaration_type: Code | None = None
+    procedure: Code | None = None
+    import_use: Code | None = None
+    payment_method: Code | None = None
+    declarant_id: Ident | None = None
+    importer_id: str = Field(min_length=1, max_length=limits.TEXT_MAX["importer_id"])
+    seller_id: Ident | None = None
+    courier_id: Ident | None = None
     country_of_export: str | None = None
     transport_mode: str | None = None
-    transport_document: str | None = None
-    containers: list[str] = Field(default_factory=list)
+    transport_document: Document | None = None
+    containers: list[str] = Field(default_factory=list, max_length=limits.MAX_CONTAINERS)
     currency: str | None = None
+    # not an AEO unless it says so: absent, null and (in files) empty all mean FALSE
     aeo: bool = False
-    items: list[ItemCreate] = Field(min_length=1)
+    items: list[ItemCreate] = Field(min_length=1, max_length=limits.MAX_ITEMS)
 
     @field_validator("lodged_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"lodged_at {value.isoformat()!r} has no UTC offset")
+        problem = limits.instant_problem(value)
+        if problem:
+            raise ValueError(f"lodged_at {value.isoformat()!r} {problem}")
         return value
+
+    @field_validator("aeo", mode="before")
+    @classmethod
+    def _aeo_default(cls, value: object) -> object:
+        return False if value is None else value
 
     @field_validator("country_of_export")
     @classmethod
@@ -150,8 +188,20 @@ class DeclarationCreate(BaseModel):
 
     @classmethod
     def from_item_rows(cls, rows: list[dict[str, Any]]) -> DeclarationCreate:
-        """A declaration rebuilt from its flat item rows (warehouse or native format)."""
+        """A declaration rebuilt from its flat item rows (warehouse or native format).
+
+        Raises:
+            ValueError: the rows disagree on a header field (which one is named).
+        """
         head = rows[0]
+        differ = [
+            f.name for f in HEADER_FIELDS if any(r.get(f.name) != head.get(f.name) for r in rows)
+        ]
+        if differ:
+            raise ValueError(
+                f"items of declaration {head.get('declaration_id')!r} disagree on "
+                f"header fields: {', '.join(differ)}"
+            )
         header = {
             k: head[k]
             for k in cls.model_fields

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate, DeclarationRead
 from icrms.declarations.tables import DeclarationRow
-from icrms.errors import ConflictError, NotFoundError
+from icrms.errors import ConflictError, NotFoundError, cut, quote
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored declaration that the declaration model now refuses (stored before a bound)."""
+
+    declaration_id: str
+    version: int
+    field: str
+    value: str
+    reason: str
+    payload: str
 
 
 def submit_declaration(session: Session, *, declaration: DeclarationCreate) -> DeclarationRead:
@@ -61,15 +77,38 @@ def get_declaration(
 
 def declarations_after(
     session: Session, *, seq: int, limit: int
-) -> list[tuple[int, DeclarationRead]]:
-    """Declarations stored after ``seq``, oldest first (for the incremental ETL)."""
+) -> list[tuple[int, DeclarationRead | Unreadable]]:
+    """Declarations stored after ``seq``, oldest first (for the incremental ETL).
+
+    One that the model refuses comes back as ``Unreadable`` with the reason, so that it never
+    stops the declarations after it.
+    """
     rows = session.scalars(
         select(DeclarationRow)
         .where(DeclarationRow.seq > seq)
         .order_by(DeclarationRow.seq)
         .limit(limit)
     )
-    return [(row.seq, _read(row)) for row in rows]
+    out: list[tuple[int, DeclarationRead | Unreadable]] = []
+    for row in rows:
+        try:
+            out.append((row.seq, _read(row)))
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            out.append(
+                (
+                    row.seq,
+                    Unreadable(
+                        row.declaration_id,
+                        row.version,
+                        ".".join(str(p) for p in first["loc"]) or "declaration",
+                        quote(first.get("input")),
+                        cut(first["msg"]),
+                        json.dumps(row.payload, default=str),
+                    ),
+                )
+            )
+    return out
 
 
 def _read(row: DeclarationRow) -> DeclarationRead:

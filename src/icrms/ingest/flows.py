@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from icrms.core.clock import now
 from icrms.core.logging import get_logger
+from icrms.core.outputs import open_output, safe_cell
 from icrms.declarations.parsers import ADAPTERS
 from icrms.errors import ValidationError
 from icrms.ingest.readers import FileFormatError, RawBatch, iter_batches, read_columns
@@ -87,24 +88,28 @@ def ingest_file(
     ignored = check_columns(path, fmt)
     adapter = ADAPTERS[fmt]
     report = IngestReport(str(path), fmt, source_id(path, fmt), ignored_columns=ignored)
-    committed = warehouse.committed_batches(report.source_id)
+    covered = _count_committed(report, warehouse.committed_batches(report.source_id))
     validator = Validator(
         adapter,
         getattr(settings.ingest, adapter.timezone_setting),
         fmt,
         warehouse.local_connection(),
     )
+    position = 0  # rows of the file read so far (committed ones are counted, not loaded again)
     try:
-        for batch_no, raw in enumerate(iter_batches(path, settings.ingest.batch_rows)):
-            done = committed.get(batch_no)
-            if done is None:
-                done = _load_batch(warehouse, validator, raw, report, batch_no)
-            else:
-                report.batches_resumed += 1
-            report.rows_in += int(done["rows_in"])
-            report.loaded += int(done["valid"])
-            report.quarantined += int(done["quarantined"])
-            report.batches += 1
+        for raw in iter_batches(path, settings.ingest.batch_rows):
+            start, position = position, position + raw.rows_in
+            if position > covered:  # the batch size may differ from the interrupted run's
+                _count(
+                    report,
+                    _load_batch(
+                        warehouse,
+                        validator,
+                        raw.without_first(covered - start),
+                        report,
+                        report.batches,
+                    ),
+                )
             if progress:
                 progress(raw.rows_in)
     finally:
@@ -117,6 +122,27 @@ def ingest_file(
     report.seconds = round(time.perf_counter() - started, 3)
     report.rows_per_second = round(report.rows_in / report.seconds, 1) if report.seconds else 0.0
     return report
+
+
+def _count_committed(report: IngestReport, committed: dict[int, dict[str, int]]) -> int:
+    """Count the batches an earlier run committed; return how many rows of the file they cover.
+
+    Batches are committed in file order, so those of an interrupted run are numbered 0..k.
+    """
+    covered = 0
+    while report.batches in committed:
+        done = committed[report.batches]
+        covered += int(done["rows_in"])
+        report.batches_resumed += 1
+        _count(report, done)
+    return covered
+
+
+def _count(report: IngestReport, done: dict[str, int]) -> None:
+    report.rows_in += int(done["rows_in"])
+    report.loaded += int(done["valid"])
+    report.quarantined += int(done["quarantined"])
+    report.batches += 1
 
 
 def _load_batch(
@@ -166,16 +192,20 @@ def _load_batch(
 def write_quarantine_csv(warehouse: Warehouse, path: Path, source: str, settings: Settings) -> Path:
     """Write the source's quarantined rows next to the input (or into the workspace if read-only)."""
     rows = warehouse.quarantined(source).select(["row", "field", "value", "reason", "raw"])
-    target = path.with_name(path.name + ".quarantine.csv")
+    name = path.name + ".quarantine.csv"
     try:
-        handle = target.open("w", newline="", encoding="utf-8")
-    except OSError:
+        return _write_csv(path.parent / name, rows)
+    except OSError:  # the input folder is read-only: into the workspace
         folder = settings.ensure_home() / "quarantine"
-        folder.mkdir(exist_ok=True)
-        target = folder / (path.name + ".quarantine.csv")
-        handle = target.open("w", newline="", encoding="utf-8")
-    with handle:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return _write_csv(folder / name, rows)
+
+
+def _write_csv(target: Path, rows: pa.Table) -> Path:
+    """Rows as CSV, formula-like cells neutralised, replacing (never following) a link."""
+    with open_output(target, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(rows.column_names)
-        writer.writerows(zip(*(rows.column(c).to_pylist() for c in rows.column_names), strict=True))
+        columns = [rows.column(c).to_pylist() for c in rows.column_names]
+        writer.writerows([safe_cell(v) for v in row] for row in zip(*columns, strict=True))
     return target

@@ -2,8 +2,10 @@
 
 Row numbers are what a person finds in the file: the line number for CSV and JSON lines (the
 header is line 1 of a CSV), the 1-based row index for Parquet. CSV is read with Arrow's
-streaming reader; when a row has the wrong number of columns Arrow cannot say where it was, so
-the rest of the file is read again from that point with Python's csv module, which can.
+streaming reader; when a row has the wrong number of columns, or bytes that are not UTF-8, Arrow
+cannot say where it was, so the rest of the file is read again from that point with Python's csv
+module, which can. A row that cannot be read becomes a ``ShapeError`` (quarantined with its
+reason); a file that cannot be read at all is one ``FileFormatError`` naming the file.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from icrms.declarations.fields import CONTROL_FIELDS, NATIVE_FIELDS
-from icrms.errors import IcrmsError
+from icrms.errors import IcrmsError, cut
 
 ROW = "_row"
+MAX_FIELD_BYTES = 16 << 20  # one CSV field; beyond this the file is refused (an unclosed quote?)
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_BYTES))
 # Native fields that are text (or timestamps written as text) even where a first line holds null.
 TEXT_FIELDS = frozenset(
     f.name
@@ -58,6 +63,15 @@ class RawBatch:
         """Rows of the file this batch accounts for."""
         return self.rows.num_rows + len(self.shape_errors)
 
+    def without_first(self, count: int) -> RawBatch:
+        """The batch less its first ``count`` rows of the file (read or not)."""
+        if count <= 0:
+            return self
+        lines = sorted(self.rows.column(ROW).to_pylist() + [e.row for e in self.shape_errors])
+        last = lines[count - 1]
+        rows = self.rows.filter(pc.greater(self.rows.column(ROW), last))
+        return RawBatch(rows, [e for e in self.shape_errors if e.row > last])
+
 
 Progress = Callable[[int], None]
 
@@ -77,26 +91,58 @@ def file_kind(path: Path) -> str:
 
 
 def read_columns(path: Path) -> list[str]:
-    """Column names of a file (CSV header, Parquet schema, first JSON object's keys)."""
+    """Column names of a file (CSV header, Parquet schema, first JSON object's keys).
+
+    Raises:
+        FileFormatError: no header, a header that is not UTF-8, a name given twice, a column
+            named ``_row`` (icrms's row number), or a Parquet file that cannot be read.
+    """
     kind = file_kind(path)
     if kind == "parquet":
-        return list(pq.ParquetFile(path).schema_arrow.names)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        first = handle.readline()
-    if not first.strip():
-        raise FileFormatError(f"file {path}: empty, no header")
-    if kind == "csv":
-        return next(csv.reader([first]))
+        columns = list(_parquet_file(path).schema_arrow.names)
+    else:
+        with path.open("rb") as handle:
+            head = handle.readline(MAX_FIELD_BYTES)
+        try:
+            first = head.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(f"file {path}: line 1 is not UTF-8 text ({exc.reason})") from exc
+        if not first.strip():
+            raise FileFormatError(f"file {path}: empty, no header")
+        columns = next(csv.reader([first])) if kind == "csv" else _json_keys(path, first)
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise FileFormatError(f"file {path}: column names repeated: {', '.join(repeated)}")
+    if ROW in columns:
+        raise FileFormatError(f"file {path}: column name {ROW} is reserved for row numbers")
+    return columns
+
+
+def _json_keys(path: Path, first: str) -> list[str]:
     try:
-        return list(json.loads(first))
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise FileFormatError(f"file {path}: line 1 is not a JSON object ({exc})") from exc
+        obj = json.loads(first)
+    except (ValueError, RecursionError) as exc:
+        raise FileFormatError(
+            f"file {path}: line 1 is not a JSON object ({cut(str(exc))})"
+        ) from exc
+    if not isinstance(obj, dict):
+        raise FileFormatError(f"file {path}: line 1 is not a JSON object")
+    return list(obj)
+
+
+def _parquet_file(path: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileFormatError(
+            f"file {path}: not a readable Parquet file ({cut(str(exc))})"
+        ) from exc
 
 
 def estimate_rows(path: Path) -> int:
     """Rows in a file: exact for Parquet, estimated from the first MiB for text files."""
     if file_kind(path) == "parquet":
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        return int(_parquet_file(path).metadata.num_rows)
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     lines = max(head.count(b"\n"), 1)
@@ -120,9 +166,18 @@ def _with_rows(table: pa.Table, first_row: int) -> pa.Table:
 
 
 def _parquet(path: Path, batch_rows: int) -> Iterator[RawBatch]:
-    source = pq.ParquetFile(path)
+    source = _parquet_file(path)
     seen = 0
-    for record_batch in source.iter_batches(batch_size=batch_rows):
+    batches = source.iter_batches(batch_size=batch_rows)
+    while True:
+        try:
+            record_batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise FileFormatError(
+                f"file {path}: Parquet data after row {seen} cannot be read ({cut(str(exc))})"
+            ) from exc
         table = _with_rows(pa.Table.from_batches([record_batch]), seen + 1)
         seen += record_batch.num_rows
         yield RawBatch(table)
@@ -155,7 +210,7 @@ def _has_blank_lines(path: Path) -> bool:
 
 def _jsonl_arrow(path: Path, batch_rows: int, done: int) -> Iterator[RawBatch]:
     with path.open("rb") as handle:
-        first = json.loads(handle.readline())
+        first = json.loads(handle.readline())  # read_columns has checked it
     # text stays text: Arrow would otherwise turn ISO timestamps into naive ones, losing offsets
     text = pa.schema(
         [
@@ -183,7 +238,7 @@ def _jsonl_arrow(path: Path, batch_rows: int, done: int) -> Iterator[RawBatch]:
 
 def _jsonl_exact(path: Path, batch_rows: int, *, skip: int = 0) -> Iterator[RawBatch]:
     columns = read_columns(path)
-    records: list[dict[str, object]] = []
+    records: list[dict[str, str | None]] = []
     numbers: list[int] = []
     errors: list[ShapeError] = []
     with path.open("rb") as handle:
@@ -191,22 +246,30 @@ def _jsonl_exact(path: Path, batch_rows: int, *, skip: int = 0) -> Iterator[RawB
             if line_no <= skip or not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise ValueError("not a JSON object")
-                records.append({c: None if obj.get(c) is None else str(obj[c]) for c in columns})
+                records.append(_json_record(line, columns))
                 numbers.append(line_no)
-            except ValueError as exc:
-                errors.append(
-                    ShapeError(
-                        line_no, line.decode("utf-8", "replace").strip(), f"invalid JSON: {exc}"
-                    )
-                )
+            except (ValueError, RecursionError) as exc:
+                reason = f"invalid JSON: {exc}" if isinstance(exc, ValueError) else _TOO_DEEP
+                errors.append(ShapeError(line_no, line.decode("utf-8", "replace").strip(), reason))
             if len(records) + len(errors) >= batch_rows:
                 yield _json_batch(records, numbers, columns, errors)
                 records, numbers, errors = [], [], []
     if records or errors:
         yield _json_batch(records, numbers, columns, errors)
+
+
+_TOO_DEEP = "invalid JSON: nested too deeply to read"
+
+
+def _json_record(line: bytes, columns: list[str]) -> dict[str, str | None]:
+    """One JSON line as text values; nested objects and lists are refused."""
+    obj = json.loads(line)
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    nested = [c for c in columns if isinstance(obj.get(c), dict | list)]
+    if nested:
+        raise ValueError(f"{', '.join(nested)} holds an object or list, not a value")
+    return {c: None if obj.get(c) is None else str(obj[c]) for c in columns}
 
 
 def _json_batch(records, numbers, columns, errors) -> RawBatch:  # type: ignore[no-untyped-def]
@@ -225,22 +288,26 @@ def _csv(path: Path, batch_rows: int) -> Iterator[RawBatch]:
         bad_rows.append(row.text)
         return "skip"
 
-    source = pa.OSFile(str(path))
-    reader = pacsv.open_csv(
-        source,
-        read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in columns}, strings_can_be_null=False
-        ),
-    )
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
     done_rows = 0  # data rows yielded so far; the next one is on line done_rows + 2
-    for record_batch in reader:
-        if bad_rows or _spans_lines(
-            record_batch
-        ):  # line numbers unknown from here: re-read exactly
+    try:
+        reader = pacsv.open_csv(
+            pa.OSFile(str(path)),
+            read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=on_invalid, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:  # not UTF-8, a header alone without a line break, ...
+        yield from _csv_exact(path, columns, skip=0, batch_rows=batch_rows)
+        return
+    for record_batch in _until_invalid(reader):
+        if record_batch is None or bad_rows or _spans_lines(record_batch):
+            # line numbers unknown from here: re-read exactly
             yield from _csv_exact(path, columns, skip=done_rows, batch_rows=batch_rows)
             return
         pending.append(record_batch)
@@ -256,6 +323,18 @@ def _csv(path: Path, batch_rows: int) -> Iterator[RawBatch]:
         return
     if pending_rows:
         yield RawBatch(_with_rows(pa.Table.from_batches(pending), done_rows + 2))
+
+
+def _until_invalid(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch | None]:
+    """The reader's batches, then None if Arrow found a block it cannot read (e.g. not UTF-8)."""
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid:
+            yield None
+            return
 
 
 def _spans_lines(batch: pa.RecordBatch) -> bool:
@@ -274,7 +353,8 @@ def _csv_exact(path: Path, columns: list[str], *, skip: int, batch_rows: int) ->
     """Python's csv reader from data row ``skip`` on: slower, but knows each row's line."""
     width = len(columns)
     schema = pa.schema([pa.field(c, pa.string()) for c in columns])
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    # bytes that are not UTF-8 survive decoding as surrogates, and their row is refused
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.reader(handle)
         next(reader)
         rows: list[list[str]] = []
@@ -282,15 +362,23 @@ def _csv_exact(path: Path, columns: list[str], *, skip: int, batch_rows: int) ->
         errors: list[ShapeError] = []
         seen = 0
         line = reader.line_num
-        for record in reader:
+        for record in _records(reader, path):
             start, line = line + 1, reader.line_num
             seen += 1
             if seen <= skip:
                 continue
             if not record:
                 record = [""] * width
-            if len(record) != width:
-                text = ",".join(record)
+            text = ",".join(record)
+            if not _is_utf8(text):
+                errors.append(
+                    ShapeError(
+                        start,
+                        text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                        "holds bytes that are not UTF-8 text",
+                    )
+                )
+            elif len(record) != width:
                 errors.append(
                     ShapeError(start, text, f"has {len(record)} columns, the header has {width}")
                 )
@@ -302,6 +390,25 @@ def _csv_exact(path: Path, columns: list[str], *, skip: int, batch_rows: int) ->
                 rows, numbers, errors = [], [], []
         if rows or errors:
             yield _exact_batch(rows, numbers, errors, schema)
+
+
+def _records(reader: Iterator[list[str]], path: Path) -> Iterator[list[str]]:
+    """The csv module's records; a field it cannot read stops the file with a clear error."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        line = getattr(reader, "line_num", "?")
+        raise FileFormatError(
+            f"file {path}: line {line} cannot be read as CSV ({exc}; an unclosed quote?)"
+        ) from exc
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _exact_batch(rows, numbers, errors, schema) -> RawBatch:  # type: ignore[no-untyped-def]
@@ -318,13 +425,8 @@ def _exact_batch(rows, numbers, errors, schema) -> RawBatch:  # type: ignore[no-
 
 def read_column(path: Path, column: str) -> pa.Array:
     """One column of a file as text (rows that cannot be read are left out)."""
-    kind = file_kind(path)
-    if kind == "parquet":
-        values = pq.read_table(path, columns=[column]).column(column)
-    elif kind == "csv":
-        options = pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
-        parse = pacsv.ParseOptions(invalid_row_handler=lambda _row: "skip")
-        values = pacsv.read_csv(path, parse_options=parse, convert_options=options).column(column)
-    else:
-        values = pa.chunked_array([_jsonl(path, 1 << 30).__next__().rows.column(column)])
-    return values.combine_chunks().cast(pa.string())
+    if file_kind(path) == "parquet":
+        values = _parquet_file(path).read(columns=[column]).column(column)
+        return values.combine_chunks().cast(pa.string())
+    chunks = [b.rows.column(column).cast(pa.string()) for b in iter_batches(path, 1 << 20)]
+    return pa.chunked_array(chunks, pa.string()).combine_chunks()

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from icrms.declarations import codes
+from icrms.declarations import codes, limits
 from icrms.declarations.fields import (
     CONTROL_COLUMNS,
+    HEADER_FIELDS,
     IRREGULARITY_TYPES,
     NATIVE_COLUMNS,
     NATIVE_FIELDS,
@@ -31,7 +32,23 @@ BOOL_TRUE = ("true", "t", "1", "yes", "y")
 BOOL_WORDS = (*BOOL_TRUE, "false", "f", "0", "no", "n")
 CODES_UPPER = ("country_of_export", "country_of_origin", "currency")
 TYPED = (*NUMBERS, "version", "item_no")  # fields a typed source column may feed as it is
-ISO_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
+# ISO 8601 with an offset of at most 14 hours
+ISO_OFFSET = (
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+    r"(Z|[+-]((0\d|1[0-3])(:?[0-5]\d)?|14(:?00)?))"
+)
+ISO_REASON = "is not an ISO 8601 date and time with a UTC offset of at most 14 hours"
+# Header fields as typed (field, SQL), compared between the items of one declaration.
+HEADER_TYPED = [
+    ("lodged_at", "_lodged_ts"),
+    ("lodged_at", "_lodged_date"),
+    *(
+        (f.name, f.name)
+        for f in HEADER_FIELDS
+        if f.name not in ("declaration_id", "version", "lodged_at", "aeo")
+    ),
+    ("aeo", "_aeo"),
+]
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> Check:
 
 def checks(adapter: Adapter) -> list[Check]:
     """Every rule a row of this format must meet."""
-    when = adapter.date_format or "an ISO 8601 date and time with a UTC offset"
+    when = adapter.date_format or ISO_REASON.removeprefix("is not ")
     modes = sql_list(list(codes.TRANSPORT_MODES))
     hs_ok = "regexp_full_match(hs_code, '[0-9]{6,10}')"
     types = sql_list(IRREGULARITY_TYPES)
@@ -120,7 +137,22 @@ def checks(adapter: Adapter) -> list[Check]:
             "controlled_at",
             f"controlled_at IS NOT NULL AND (NOT regexp_full_match(controlled_at, '{ISO_OFFSET}') "
             "OR TRY_CAST(controlled_at AS TIMESTAMPTZ) IS NULL)",
-            "is not an ISO 8601 date and time with a UTC offset",
+            ISO_REASON,
+        ),
+        Check(
+            "controlled_at",
+            f"NOT {_in_years('TRY_CAST(controlled_at AS TIMESTAMPTZ)', 'left(controlled_at, 4)')}",
+            f"is outside {limits.EARLIEST.year} to {limits.LATEST.year - 1}",
+        ),
+        Check(
+            "lodged_at",
+            f"NOT {_in_years('_lodged_ts', 'year(_lodged_date)')}",
+            f"is outside {limits.EARLIEST.year} to {limits.LATEST.year - 1}",
+        ),
+        Check(
+            "declaration_id",
+            "_items > " + str(limits.MAX_ITEMS),
+            f"has more than {limits.MAX_ITEMS} items",
         ),
         Check(
             "declaration_id",
@@ -132,24 +164,65 @@ def checks(adapter: Adapter) -> list[Check]:
         bad = f"{c} IS NOT NULL AND {c} NOT IN {_sql_in(sorted(codes.countries()))}"
         rules.append(Check(c, bad, "is not an ISO 3166-1 alpha-2 country code"))
     for c in ("version", "item_no"):
+        # INTEGER is what the warehouse stores: a larger number does not cast
         whole = f"TRY_CAST({c} AS INTEGER)"  # rounds '1.5' to 2: compare with the number given
         bad = (
             f"{c} IS NOT NULL AND coalesce({whole} < 1 OR {whole} <> TRY_CAST({c} AS DOUBLE), TRUE)"
         )
-        rules.append(Check(c, bad, "is not a whole number of at least 1"))
+        rules.append(Check(c, bad, f"is not a whole number from 1 to {limits.WHOLE_MAX[c]}"))
     for c in NUMBERS:
+        number = f"TRY_CAST({c} AS DOUBLE)"
         rules.append(
             Check(
                 c,
-                f"{c} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST({c} AS DOUBLE)), FALSE)",
+                f"{c} IS NOT NULL AND NOT coalesce(isfinite({number}), FALSE)",
                 "is not a finite number",
             )
         )
-        rules.append(Check(c, f"TRY_CAST({c} AS DOUBLE) < 0", "is negative"))
+        rules.append(Check(c, f"{number} < 0", "is negative"))
+        top = limits.number_max(c)
+        rules.append(Check(c, f"{number} > {top!r}", f"is larger than {top:g}"))
+        if c in limits.MASS_FIELDS:
+            rules.append(
+                Check(
+                    c,
+                    f"{number} > 0 AND {number} < {limits.MASS_MIN_KG!r}",
+                    f"is below {limits.MASS_MIN_KG:g} kg (1 mg) but not 0",
+                )
+            )
+    for c, top in limits.TEXT_MAX.items():
+        # bytes first: cheap, and no text has more characters than bytes
+        bad = f"strlen({c}) > {top} AND length({c}) > {top}"
+        rules.append(Check(c, bad, f"is longer than {top} characters"))
+    rules.append(
+        Check(
+            "containers",
+            f"strlen(containers) > {12 * limits.MAX_CONTAINERS}",
+            f"lists more than {limits.MAX_CONTAINERS} containers",
+        )
+    )
+    for name in dict(HEADER_TYPED):
+        rules.append(
+            Check(
+                name,
+                f"list_contains(_conflicts, '{name}')",
+                "differs between the items of this declaration (the whole declaration is refused)",
+            )
+        )
     for c in ("aeo", "critical"):
         bad = f"{c} IS NOT NULL AND NOT list_contains({sql_list(BOOL_WORDS)}, lower({c}))"
         rules.append(Check(c, bad, "is not true or false"))
     return rules
+
+
+def _in_years(instant: str, local_year: str) -> str:
+    """SQL: TRUE unless an instant (UTC) or its local year falls outside the allowed years."""
+    first, last = limits.EARLIEST.year, limits.LATEST.year - 1
+    return (
+        f"coalesce({instant} >= TIMESTAMPTZ '{limits.EARLIEST.isoformat()}' "
+        f"AND {instant} < TIMESTAMPTZ '{limits.LATEST.isoformat()}' "
+        f"AND TRY_CAST({local_year} AS INTEGER) BETWEEN {first} AND {last}, TRUE)"
+    )
 
 
 QUARANTINE_RECORD = pa.schema(
@@ -204,24 +277,43 @@ class Validator:
             mapped.append(f"{'upper' if column in CODES_UPPER else ''}({expr}) AS {column}")
         if adapter.date_format:
             parsed = f"try_strptime(lodged_at, '{adapter.date_format}')"
-            lodged = f"timezone('{timezone}', {parsed})"
+            zone = timezone.replace("'", "''")  # settings checked it against the zone database
+            lodged = f"timezone('{zone}', {parsed})"
             local_date = f"CAST({parsed} AS DATE)"
         else:
             lodged = f"CASE WHEN regexp_full_match(lodged_at, '{ISO_OFFSET}') THEN TRY_CAST(lodged_at AS TIMESTAMPTZ) END"
             local_date = "TRY_CAST(left(lodged_at, 10) AS DATE)"
         key = "declaration_id, coalesce(version, '1') AS version, item_no"
+        same = "ON t.declaration_id = h.declaration_id AND coalesce(t.version, '1') = h.version"
+        conflicts = ", ".join(
+            f"CASE WHEN count(DISTINCT {c}) > 1 OR count({c}) NOT IN (0, count(*)) THEN '{f}' END"
+            for f, c in HEADER_TYPED
+        )
         return f"""
             WITH mapped AS (SELECT {ROW}, {", ".join(mapped)} FROM raw),
             repeats AS (
                 SELECT {key}, min({ROW}) AS first_row FROM mapped
                 WHERE declaration_id IS NOT NULL AND item_no IS NOT NULL
                 GROUP BY ALL HAVING count(*) > 1),
-            typed AS (
+            typed0 AS (
                 SELECT m.*, {lodged} AS _lodged_ts, {local_date} AS _lodged_date,
+                    coalesce(list_contains({sql_list(BOOL_TRUE)}, lower(m.aeo)), FALSE) AS _aeo,
                     CASE WHEN m.{ROW} > r.first_row THEN r.first_row END AS _first_row
                 FROM mapped m LEFT JOIN repeats r
                   ON m.declaration_id = r.declaration_id AND m.item_no = r.item_no
-                 AND coalesce(m.version, '1') = r.version)"""
+                 AND coalesce(m.version, '1') = r.version),
+            hashed AS (
+                SELECT declaration_id, coalesce(version, '1') AS version, count(*) AS items,
+                    count(DISTINCT hash({", ".join(c for _, c in HEADER_TYPED)})) AS headers
+                FROM typed0 WHERE declaration_id IS NOT NULL GROUP BY ALL
+                HAVING items > {limits.MAX_ITEMS} OR headers > 1),
+            differing AS (
+                SELECT h.declaration_id, h.version, any_value(h.items) AS items,
+                    list_filter([{conflicts}], lambda f: f IS NOT NULL) AS conflicts
+                FROM typed0 t JOIN hashed h {same} GROUP BY ALL),
+            typed AS (
+                SELECT t.*, coalesce(h.items, 1) AS _items, h.conflicts AS _conflicts
+                FROM typed0 t LEFT JOIN differing h {same})"""
 
     def _sql(self, raw: pa.Schema) -> tuple[str, str]:
         """(SQL creating ``checked``, SQL listing the problems of its rejected rows)."""
@@ -293,7 +385,7 @@ def _typed_columns(source: str) -> str:
         _lodged_ts AS lodged_at, office_code, declaration_type, procedure, import_use,
         payment_method, declarant_id, importer_id, seller_id, courier_id, country_of_export,
         transport_mode, transport_document, containers, currency,
-        list_contains({truth}, lower(aeo)) AS aeo,
+        _aeo AS aeo,
         TRY_CAST(item_no AS INTEGER) AS item_no, hs_code, description, country_of_origin,
         origin_marking, preference, quantity_unit, {numbers},
         _lodged_date AS lodged_date, left(hs_code, 2) AS hs2, left(hs_code, 4) AS hs4,

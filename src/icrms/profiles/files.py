@@ -9,22 +9,19 @@ from typing import Any
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 
+from icrms.core.documents import read_document
 from icrms.errors import ValidationError
 from icrms.profiles.schemas import ProfileCreate, ProfileRead
 
 
 def read_profiles(path: Path) -> list[ProfileCreate]:
     """Profiles from a .yaml/.yml/.json file; an invalid one names the file, the profile and the field."""
-    if not path.is_file():
-        raise ValidationError("file", str(path), "does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data: Any = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ValidationError("file", str(path), f"is not valid {path.suffix[1:]}: {exc}") from exc
+    data: Any = read_document(path)
     items = data if isinstance(data, list) else [data]
     profiles = []
     for n, item in enumerate(items, start=1):
+        if item is not None and not isinstance(item, dict):
+            raise ValidationError(f"{path.name}: profile #{n}", item, "is not a mapping of fields")
         fields = {
             k: v
             for k, v in (item or {}).items()

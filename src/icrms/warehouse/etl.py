@@ -9,11 +9,11 @@ import pyarrow as pa
 
 from icrms.controls.service import control_results_after
 from icrms.core.db import Store
-from icrms.declarations.service import declarations_after
+from icrms.declarations.service import Unreadable, declarations_after
 from icrms.selectivity.facts import assessment_facts
 from icrms.selectivity.service import assessments_after
 from icrms.warehouse.base import LoadBatch, Warehouse, conform
-from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
+from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM, QUARANTINE
 
 DECLARATIONS = "store.declarations"
 CONTROLS = "store.control_results"
@@ -25,6 +25,7 @@ class EtlReport:
     """Rows read from the store and rows new to the warehouse."""
 
     declarations: int = 0
+    declarations_quarantined: int = 0
     items_new: int = 0
     control_results: int = 0
     controls_new: int = 0
@@ -41,16 +42,23 @@ def run_etl(store: Store, warehouse: Warehouse, *, chunk: int = 5_000) -> EtlRep
             )
         if not rows:
             break
-        items = [_item_row(row) for _, declaration in rows for row in declaration.item_rows()]
-        empty = FACT_CONTROL.empty_table()
+        items = [
+            _item_row(row)
+            for _, declaration in rows
+            if not isinstance(declaration, Unreadable)
+            for row in declaration.item_rows()
+        ]
+        refused = [(seq, d) for seq, d in rows if isinstance(d, Unreadable)]
         result = warehouse.load(
             LoadBatch(
-                conform(pa.Table.from_pylist(items), "fact_item"),
-                empty,
+                conform(pa.Table.from_pylist(items, schema=FACT_ITEM), "fact_item"),
+                FACT_CONTROL.empty_table(),
+                quarantine=_quarantine(refused),
                 etl_state=(DECLARATIONS, rows[-1][0]),
             )
         )
         report.declarations += len(rows)
+        report.declarations_quarantined += len(refused)
         report.items_new += result.new_items
     while True:
         with store.session() as session:
@@ -113,6 +121,24 @@ def run_etl(store: Store, warehouse: Warehouse, *, chunk: int = 5_000) -> EtlRep
         )
         report.assessments += len(found)
     return report
+
+
+def _quarantine(refused: list[tuple[int, Unreadable]]) -> pa.Table:
+    """Quarantine records of stored declarations the model refuses (row = the store's seq)."""
+    records = [
+        {
+            "source_id": DECLARATIONS,
+            "file": f"store: declaration {d.declaration_id} version {d.version}",
+            "format": "live",
+            "row": seq,
+            "field": d.field,
+            "value": d.value,
+            "reason": d.reason,
+            "raw": d.payload,
+        }
+        for seq, d in refused
+    ]
+    return pa.Table.from_pylist(records, schema=QUARANTINE)
 
 
 def _item_row(row: dict[str, object]) -> dict[str, object]:

@@ -13,7 +13,8 @@ import yaml
 from icrms.cli import exchange_data
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, settings, store
 from icrms.cli.partners import actor, agreement_app, groups_app, partners_app
-from icrms.exchange import flows, inbox, outbox, receive, stix
+from icrms.errors import IcrmsError
+from icrms.exchange import flows, inbox, outbox, partners, receive, stix
 from icrms.exchange.administration import local_administration
 from icrms.exchange.schemas import AlertCreate, InboxItemRead, SentBundle, ShareRequest
 from icrms.settings import Settings
@@ -219,7 +220,7 @@ def inbox_show(item: int = typer.Argument(...), as_json: bool = JSON_OPTION) -> 
     emit(
         row.model_dump(mode="json"),
         as_json,
-        lambda: print_lines([_item_line(row), json.dumps(row.payload, indent=2)]),
+        lambda: print_lines([_item_line(row), *json.dumps(row.payload, indent=2).splitlines()]),
     )
 
 
@@ -335,4 +336,67 @@ def sightings(as_json: bool = JSON_OPTION) -> None:
 @handle_errors
 def schema() -> None:
     """Print the JSON Schema of icrms's STIX extensions."""
-    print_lines([json.dumps(stix.json_schema(), indent=2)])
+    emit(stix.json_schema(), True, lambda: None)
+
+
+@app.command("sync")
+@handle_errors
+def sync(
+    partner: str = typer.Option(
+        None, "--partner", help="one partner (default: every partner with an API root)"
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Pull partners' outbox collections over TAXII, then push urgent bundles not yet pushed."""
+    from icrms.exchange import sync as client
+
+    current = settings()
+    admin = local_administration(current)
+    opened = store(current)
+    keys = current.home / "keys"
+    with opened.session() as s:
+        codes = (
+            [partner]
+            if partner
+            else [p.code for p in partners.list_partners(s) if p.api_root and p.active]
+        )
+    pulled, pushed, errors = [], {}, {}
+    for code in codes:
+        try:
+            result = client.pull(
+                opened, admin=admin, partner=code, client=client.client_for(opened, keys, code)
+            )
+            pulled.append(result)
+        except IcrmsError as exc:
+            errors[code] = exc.message
+    for bundle_id in client.pending_urgent(opened):
+        try:
+            pushed[bundle_id] = client.push(
+                opened, bundle_id=bundle_id, client_for=lambda c: client.client_for(opened, keys, c)
+            )
+        except IcrmsError as exc:
+            errors[bundle_id] = exc.message
+    data = {
+        "pulled": [
+            {k: v for k, v in vars(r).items() if k != "results"}
+            | {"refused": [x.reason for x in r.results if x.status == "refused"]}
+            for r in pulled
+        ],
+        "pushed": pushed,
+        "errors": errors,
+    }
+    emit(
+        data,
+        as_json,
+        lambda: print_lines(
+            [
+                f"{r.partner}: {r.pages} pages, {r.objects} objects, {r.bundles} bundles: {r.accepted} accepted, "
+                f"{r.refused} refused, {r.skipped} already had"
+                for r in pulled
+            ]
+            + [f"pushed {b} to {', '.join(s)}" for b, s in pushed.items()]
+            + [f"error {k}: {v}" for k, v in errors.items()]
+        ),
+    )
+    if errors:
+        raise typer.Exit(1)

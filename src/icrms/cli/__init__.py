@@ -8,7 +8,9 @@ from icrms.cli import (
     assess,
     controls,
     demo,
+    exchange,
     generate,
+    identity,
     ingest,
     kpis,
     models,
@@ -40,6 +42,8 @@ app.add_typer(models.app, name="models")
 app.add_typer(policy.app, name="policy")
 app.add_typer(threats.app, name="threats")
 app.add_typer(report.app, name="report")
+app.add_typer(identity.app, name="identity")
+app.add_typer(exchange.app, name="exchange")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

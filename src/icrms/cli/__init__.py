@@ -11,7 +11,9 @@ from icrms.cli import (
     assess,
     controls,
     demo,
+    exchange,
     generate,
+    identity,
     ingest,
     models,
     policy,
@@ -38,6 +40,8 @@ app.add_typer(profiles.app, name="profiles")
 app.add_typer(watchlists.app, name="watchlists")
 app.add_typer(models.app, name="models")
 app.add_typer(policy.app, name="policy")
+app.add_typer(identity.app, name="identity")
+app.add_typer(exchange.app, name="exchange")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from pydantic import ValidationError as PydanticValidationError
 
 from icrms.cli import (
     assess,
@@ -22,6 +25,7 @@ from icrms.cli import (
     watchlists,
 )
 from icrms.core.logging import configure
+from icrms.errors import cut, quote
 from icrms.settings import get_settings
 
 app = typer.Typer(
@@ -49,6 +53,13 @@ app.command("simulate")(models.simulate)
 
 
 def main() -> None:
-    """Entry point of the ``icrms`` console script."""
-    configure(get_settings().log_level)
+    """Entry point of the ``icrms`` console script (bad settings: one line each, exit code 2)."""
+    try:
+        settings = get_settings()
+    except PydanticValidationError as exc:
+        for error in exc.errors():
+            name = "ICRMS_" + "__".join(str(p) for p in error["loc"]).upper()
+            sys.stderr.write(f"error: {name}={quote(error.get('input'))}: {cut(error['msg'])}\n")
+        raise SystemExit(2) from None
+    configure(settings.log_level)
     app()

@@ -45,6 +45,18 @@ class IngestSettings(BaseModel):
         return value
 
 
+class ExchangeSettings(BaseModel):
+    """This administration's place in the partner exchange (issue 11)."""
+
+    # the administration's own code, as partners register it (e.g. ISO 3166 alpha-2 "KR")
+    administration: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9-]{1,15}$")
+    name: str | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    bundle_days: int = Field(default=30, gt=0, le=3650)  # default validity of a sent bundle
+    clock_skew_seconds: int = Field(default=300, ge=0)
+    min_cell_size: int = Field(default=10, ge=1)  # smallest published aggregate cell
+
+
 class Settings(BaseSettings):
     """icrms settings; nested sections use ``__``, e.g. ``ICRMS_WAREHOUSE__TYPE=spark``."""
 
@@ -57,6 +69,7 @@ class Settings(BaseSettings):
     log_level: str = "WARNING"
     warehouse: WarehouseSettings = WarehouseSettings()
     ingest: IngestSettings = IngestSettings()
+    exchange: ExchangeSettings = ExchangeSettings()
 
     @property
     def store_url(self) -> str:

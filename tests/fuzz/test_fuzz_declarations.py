@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -141,7 +142,8 @@ def hostile_declarations(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=200,
+    # CI's budget; ICRMS_FUZZ_EXAMPLES=5000 for a longer hunt
+    max_examples=int(os.environ.get("ICRMS_FUZZ_EXAMPLES", "200")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -38,6 +38,10 @@ def test_demo_runs_the_whole_chain(workspace: Settings) -> None:
     assert {u["role"] for u in summary["users"]} == {"admin", "analyst", "officer", "manager"}
     assert all(len(u["password"]) >= 12 for u in summary["users"])
     assert (workspace.home / "demo-users.txt").stat().st_mode & 0o077 == 0
+    kpis = summary["kpis"]
+    assert 0 < kpis["inspection_rate"] < 0.2
+    assert kpis["release_median_hours"]["red"] > kpis["release_median_hours"]["green"]
+    assert kpis["report"].endswith("monthly-2025-10.html")
 
 
 def test_demo_refuses_to_replace_a_workspace_with_other_data(workspace: Settings) -> None:

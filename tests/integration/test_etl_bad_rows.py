@@ -6,9 +6,9 @@ from icrms.core.clock import now
 from icrms.core.db import Store
 from icrms.declarations.service import submit_declaration
 from icrms.declarations.tables import DeclarationRow
+from icrms.kpis.etl import run_etl
 from icrms.settings import Settings
 from icrms.warehouse.duckdb import DuckDBWarehouse
-from icrms.warehouse.etl import run_etl
 from tests.integration.test_store import make_declaration
 
 

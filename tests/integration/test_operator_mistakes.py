@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,18 @@ def test_ingest_file_still_reads_with_a_private_workspace(
     path = write_csv(tmp_path / "ok.csv", [native_row(1)])
     result = runner.invoke(app, ["ingest", str(path), "--json"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(workspace: Settings) -> None:
+    """Before: the console script died with a traceback while reading its settings."""
+    env = {**os.environ, "ICRMS_INGEST__SOURCE_TIMEZONE": "UTC'; --"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from icrms.cli import main; main()", "warehouse", "stats"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith('error: ICRMS_INGEST__SOURCE_TIMEZONE="UTC\'; --": ')
+    assert "Traceback" not in result.stderr

@@ -13,9 +13,9 @@ from icrms.core.db import Store
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration, submit_declaration
 from icrms.errors import ConflictError, NotFoundError
+from icrms.kpis.etl import run_etl
 from icrms.settings import Settings
 from icrms.warehouse.duckdb import DuckDBWarehouse
-from icrms.warehouse.etl import run_etl
 
 
 def make_declaration(n: int, version: int = 1, value: float = 41000.0) -> DeclarationCreate:
@@ -167,3 +167,101 @@ def test_etl_copies_live_assessments_with_their_reasons(store: Store, workspace:
         assert reasons == [
             {"kind": "profile", "code": "PHONES", "code_version": 2, "selected": True}
         ]
+
+
+def test_etl_writes_a_live_declaration_once_its_clearance_ends(
+    store: Store, workspace: Settings
+) -> None:
+    from icrms.controls.schemas import ReleaseCreate
+    from icrms.controls.service import record_release
+    from icrms.profiles import service as profiles
+    from icrms.profiles.schemas import ProfileCreate
+    from icrms.selectivity import service as selectivity
+
+    released_at = datetime(2026, 3, 3, 9, 15, tzinfo=UTC)
+    with store.session() as s:
+        profiles.add_profile(
+            s,
+            profile=ProfileCreate(
+                code="PHONES",
+                name="phones",
+                purpose="p",
+                category="revenue",
+                criteria="hs4 = '8517'",
+                score=70,
+            ),
+        )
+        profiles.set_status(s, code="PHONES", status="active")
+        for n in (1, 2, 3):
+            submit_declaration(s, declaration=make_declaration(n))
+        snapshot = selectivity.build_snapshot(s, secret=b"etl-test")
+        assessed = selectivity.assess(s, snapshot=snapshot, declaration=make_declaration(1))
+        record_control_result(
+            s,
+            result=ControlResultCreate(
+                declaration_id="2026-0042-000001",
+                started_at=datetime(2026, 3, 3, 6, tzinfo=UTC),
+                controlled_at=datetime(2026, 3, 3, 8, tzinfo=UTC),
+                outcome="no_finding",
+            ),
+        )
+        record_release(
+            s, release=ReleaseCreate(declaration_id="2026-0042-000001", released_at=released_at)
+        )
+        record_control_result(
+            s,
+            result=ControlResultCreate(
+                declaration_id="2026-0042-000002",
+                controlled_at=datetime(2026, 3, 3, 8, tzinfo=UTC),
+                outcome="seizure",
+                seizure_goods="cocaine",
+                concealment="inside the phones",
+            ),
+        )
+        again = record_release(
+            s, release=ReleaseCreate(declaration_id="2026-0042-000001", released_at=released_at)
+        )
+        with pytest.raises(ConflictError, match="was released at"):
+            record_release(
+                s,
+                release=ReleaseCreate(
+                    declaration_id="2026-0042-000001", released_at=datetime(2026, 3, 4, tzinfo=UTC)
+                ),
+            )
+    with DuckDBWarehouse(workspace.warehouse_path) as wh:
+        report = run_etl(store, wh)
+        assert (report.releases, report.closed_declarations, report.profile_versions) == (1, 2, 2)
+        rows = wh.sql(
+            "SELECT declaration_id, channel, assessed_at, released_at, date_key, office_code "
+            "FROM fact_declaration ORDER BY declaration_id"
+        ).to_pylist()
+        assert rows == [
+            {
+                "declaration_id": "2026-0042-000001",
+                "channel": "red",
+                "assessed_at": assessed.assessed_at,
+                "released_at": again.released_at,
+                "date_key": 20260302,
+                "office_code": "0042",
+            },
+            {  # seized: never released, not assessed by icrms
+                "declaration_id": "2026-0042-000002",
+                "channel": None,
+                "assessed_at": None,
+                "released_at": None,
+                "date_key": 20260302,
+                "office_code": "0042",
+            },
+        ]
+        started = wh.sql("SELECT control_started_at FROM fact_control ORDER BY control_key")
+        assert started.column(0).to_pylist() == [datetime(2026, 3, 3, 6, tzinfo=UTC), None]
+        assert wh.sql("SELECT concealment FROM dim_concealment").to_pylist() == [
+            {"concealment": "inside the phones"}
+        ]
+        profile = wh.sql("SELECT code, version, status FROM dim_profile ORDER BY version")
+        assert profile.to_pylist() == [
+            {"code": "PHONES", "version": 1, "status": "draft"},
+            {"code": "PHONES", "version": 2, "status": "active"},
+        ]
+        assert run_etl(store, wh).closed_declarations == 0
+        assert wh.count("fact_declaration") == 2

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from pydantic import ValidationError as PydanticValidationError
 
 from icrms.cli import (
     assess,
     audit,
     controls,
     demo,
+    exchange,
     generate,
+    identity,
     ingest,
     jobs,
+    kpis,
     models,
     policy,
     profiles,
+    report,
     serve,
+    threats,
     users,
     warehouse,
     watchlists,
 )
 from icrms.core.logging import configure
+from icrms.errors import cut, quote
 from icrms.settings import get_settings
 
 app = typer.Typer(
@@ -32,6 +41,7 @@ app.command("ingest")(ingest.ingest)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
 app.command("assess")(assess.assess)
+app.command("kpis")(kpis.kpis)
 app.add_typer(controls.app, name="controls")
 app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(profiles.app, name="profiles")
@@ -43,11 +53,22 @@ app.add_typer(users.users, name="users")
 app.add_typer(users.tokens, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(threats.app, name="threats")
+app.add_typer(report.app, name="report")
+app.add_typer(identity.app, name="identity")
+app.add_typer(exchange.app, name="exchange")
 app.command("evaluate")(models.evaluate)
 app.command("simulate")(models.simulate)
 
 
 def main() -> None:
-    """Entry point of the ``icrms`` console script."""
-    configure(get_settings().log_level)
+    """Entry point of the ``icrms`` console script (bad settings: one line each, exit code 2)."""
+    try:
+        settings = get_settings()
+    except PydanticValidationError as exc:
+        for error in exc.errors():
+            name = "ICRMS_" + "__".join(str(p) for p in error["loc"]).upper()
+            sys.stderr.write(f"error: {name}={quote(error.get('input'))}: {cut(error['msg'])}\n")
+        raise SystemExit(2) from None
+    configure(settings.log_level)
     app()

@@ -28,11 +28,11 @@ from icrms.cli.common import (
     warehouse,
 )
 from icrms.cli.demo_service import print_users, serve_demo, step_live, step_users
-from icrms.controls.effectiveness import profile_effectiveness
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
 from icrms.errors import ConfigurationError
 from icrms.ingest.flows import ingest_file
+from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.models import service as models
 from icrms.profiles import service, watchlists
 from icrms.profiles.backtest import backtest
@@ -260,6 +260,33 @@ def step_effectiveness(ctx: DemoContext) -> None:
     ctx.summary["effectiveness"] = [r.as_dict() for r in rows]
 
 
+def step_kpis(ctx: DemoContext) -> None:
+    """Indicators, the emerging threat, a monthly report and the BI snapshots."""
+    from icrms.kpis.publish import publish
+    from icrms.kpis.reports import monthly_report
+    from icrms.kpis.service import compute
+    from icrms.kpis.threats import find_threats
+    from icrms.web.reports import render_monthly, write_report
+
+    with warehouse(ctx.settings) as wh:
+        rate = compute(wh, "inspection_rate").rows[0]
+        release = compute(wh, "release_time").rows
+        threats = find_threats(wh, as_of=date(2025, 12, 31), window_days=122, measure="seizure")
+        report = write_report(
+            render_monthly(monthly_report(wh, period="2025-10")),
+            ctx.settings.home / "reports" / "monthly-2025-10.html",
+            "html",
+        )
+        published = publish(wh, ctx.settings.home / "bi")
+    ctx.summary["kpis"] = {
+        "inspection_rate": rate["inspection_rate"],
+        "release_median_hours": {r["channel"]: r["median_hours"] for r in release},
+        "threats": [t.as_dict() for t in threats if t.significant],
+        "report": str(report),
+        "bi_snapshot": published.folder,
+    }
+
+
 STEPS: list[Callable[[DemoContext], None]] = [
     step_generate,
     step_ingest,
@@ -270,6 +297,7 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_effectiveness,
     step_live,
     step_users,
+    step_kpis,
 ]
 
 
@@ -362,3 +390,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     from icrms.cli.profiles import _print_effectiveness
 
     _print_effectiveness({"baseline": summary["baseline"], "profiles": summary["effectiveness"]})
+    k = summary["kpis"]
+    times = ", ".join(f"{c} {h:.1f} h" for c, h in sorted(k["release_median_hours"].items()))
+    console.print(f"inspection rate {100 * k['inspection_rate']:.1f} %; median release: {times}")
+    for t in k["threats"]:
+        console.print(
+            f"emerging threat {t['segment']}: {t['recent_hits']}/{t['recent_controls']} recent "
+            f"controls ended in a seizure, {t['history_hits']}/{t['history_controls']} before "
+            f"(q = {t['q_value']:.2g}); draft a profile: icrms threats draft {t['segment']} "
+            "--as-of 2025-12-31 --window-days 122 --measure seizure"
+        )
+    console.print(f"monthly report: {k['report']}; BI snapshot: {k['bi_snapshot']}")

@@ -250,7 +250,7 @@ def effectiveness(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Per profile: matches, controls, hits, hit rate, lift over random controls, revenue; with flags."""
-    from icrms.controls.effectiveness import profile_effectiveness
+    from icrms.kpis.effectiveness import profile_effectiveness
 
     current = settings()
     with store(current).session() as s:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
@@ -16,7 +17,8 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
-from icrms.warehouse.etl import run_etl
+from icrms.kpis.etl import run_etl
+from icrms.kpis.publish import publish as publish_snapshots
 from icrms.warehouse.schema import TABLES
 
 app = typer.Typer(
@@ -43,3 +45,22 @@ def stats(as_json: bool = JSON_OPTION) -> None:
     with warehouse() as wh:
         counts = {name: wh.count(name) for name in TABLES}
     emit(counts, as_json, lambda: print_lines(f"{k:<24} {v:>12,}" for k, v in counts.items()))
+
+
+@app.command("publish")
+@handle_errors
+def publish(
+    out: Path = typer.Option(
+        None, "--out", help="Folder of the snapshots (default: workspace/bi)."
+    ),
+    postgres: str = typer.Option(
+        None, "--postgres", help="Also publish plain SQL views to this PostgreSQL URL."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Publish read-only KPI snapshots for BI tools (Parquet, a DuckDB file, PostgreSQL views)."""
+    current = settings()
+    with warehouse(current) as wh:
+        done = publish_snapshots(wh, out or current.home / "bi", postgres_url=postgres)
+    report = asdict(done)
+    emit(report, as_json, lambda: console.print(report, highlight=False))

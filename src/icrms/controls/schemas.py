@@ -24,6 +24,7 @@ class ControlResultCreate(BaseModel):
     version: Whole = 1
     item_no: Whole | None = None
     controlled_at: datetime
+    started_at: datetime | None = None
     outcome: Outcome
     selection: Selection = "unknown"
     irregularity_types: list[str] = Field(default_factory=list)
@@ -34,12 +35,14 @@ class ControlResultCreate(BaseModel):
     modus_operandi: Description | None = None
     officer_id: Ident | None = None
 
-    @field_validator("controlled_at")
+    @field_validator("controlled_at", "started_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
         problem = limits.instant_problem(value)
         if problem:
-            raise ValueError(f"controlled_at {value.isoformat()!r} {problem}")
+            raise ValueError(f"{value.isoformat()!r} {problem}")
         return value
 
     @field_validator("irregularity_types")
@@ -58,6 +61,11 @@ class ControlResultCreate(BaseModel):
             )
         if self.outcome == "seizure" and not self.seizure_goods:
             raise ValueError("outcome 'seizure' needs seizure_goods")
+        if self.started_at is not None and self.started_at > self.controlled_at:
+            raise ValueError(
+                f"started_at {self.started_at.isoformat()} is after controlled_at "
+                f"{self.controlled_at.isoformat()}"
+            )
         return self
 
 
@@ -66,4 +74,29 @@ class ControlResultRead(ControlResultCreate):
 
     seq: int
     assessment_id: int | None = None
+    recorded_at: datetime
+
+
+class ReleaseCreate(BaseModel):
+    """The clearance system released the goods of a declaration version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: str = Field(min_length=1, max_length=limits.IDENT_MAX)
+    version: Whole = 1
+    released_at: datetime
+
+    @field_validator("released_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        problem = limits.instant_problem(value)
+        if problem:
+            raise ValueError(f"released_at {value.isoformat()!r} {problem}")
+        return value
+
+
+class ReleaseRead(ReleaseCreate):
+    """A stored release."""
+
+    seq: int
     recorded_at: datetime

@@ -5,9 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from icrms.controls.schemas import ControlResultCreate, ControlResultRead
-from icrms.controls.tables import ControlResultRow
+from icrms.controls.schemas import (
+    ControlResultCreate,
+    ControlResultRead,
+    ReleaseCreate,
+    ReleaseRead,
+)
+from icrms.controls.tables import ControlResultRow, ReleaseRow
 from icrms.core.clock import now
+from icrms.errors import ConflictError
 from icrms.selectivity.tables import AssessmentRow
 
 
@@ -46,6 +52,35 @@ def control_results_after(session: Session, *, seq: int, limit: int) -> list[Con
         .limit(limit)
     )
     return [_read(row) for row in rows]
+
+
+def record_release(session: Session, *, release: ReleaseCreate) -> ReleaseRead:
+    """Store the release of a declaration version; the same release again changes nothing."""
+    found = session.scalar(
+        select(ReleaseRow).where(
+            ReleaseRow.declaration_id == release.declaration_id,
+            ReleaseRow.version == release.version,
+        )
+    )
+    if found is not None:
+        if found.released_at != release.released_at:
+            raise ConflictError(
+                f"declaration {release.declaration_id} version {release.version} was released "
+                f"at {found.released_at.isoformat()}, not {release.released_at.isoformat()}"
+            )
+        return ReleaseRead.model_validate(found, from_attributes=True)
+    row = ReleaseRow(**release.model_dump(), recorded_at=now())
+    session.add(row)
+    session.flush()
+    return ReleaseRead.model_validate(row, from_attributes=True)
+
+
+def releases_after(session: Session, *, seq: int, limit: int) -> list[ReleaseRead]:
+    """Releases stored after ``seq``, oldest first (for the incremental ETL)."""
+    rows = session.scalars(
+        select(ReleaseRow).where(ReleaseRow.seq > seq).order_by(ReleaseRow.seq).limit(limit)
+    )
+    return [ReleaseRead.model_validate(row, from_attributes=True) for row in rows]
 
 
 def _selection(reasons: list[dict[str, object]]) -> str:

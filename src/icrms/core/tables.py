@@ -9,6 +9,7 @@ def import_all() -> None:
     import icrms.auth.tables
     import icrms.controls.tables
     import icrms.declarations.tables
+    import icrms.exchange.tables
     import icrms.jobs.tables
     import icrms.profiles.tables
     import icrms.selectivity.tables  # noqa: F401

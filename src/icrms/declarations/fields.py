@@ -77,6 +77,7 @@ CONTROL_FIELDS: tuple[Field, ...] = (
     Field("control_outcome", pa.string(), False, "no_finding | irregularity | seizure"),
     Field("control_selection", pa.string(), False, "random | targeted | manual | unknown"),
     Field("controlled_at", UTC_TS, False, "when the control result was recorded"),
+    Field("control_started_at", UTC_TS, False, "when the control began (officer assigned)"),
     Field("irregularity_types", pa.string(), False, "';'-separated irregularity types"),
     Field("extra_revenue", pa.float64(), False, "additional duty and taxes recovered"),
     Field("critical", pa.bool_(), False, "critical case (threat to public safety)"),
@@ -85,14 +86,24 @@ CONTROL_FIELDS: tuple[Field, ...] = (
     Field("modus_operandi", pa.string(), False, "modus operandi, if known"),
 )
 
+# Where the declaration stands in clearance, per declaration (repeated on every item row like
+# the header): the milestones of the WCO Time Release Study besides lodgement and control.
+CLEARANCE_FIELDS: tuple[Field, ...] = (
+    Field("channel", pa.string(), False, "channel applied: green | yellow | red | blue"),
+    Field("assessed_at", UTC_TS, False, "when the risk assessment gave the channel"),
+    Field("released_at", UTC_TS, False, "when the goods were released (NULL: not released)"),
+)
+
 NATIVE_FIELDS: tuple[Field, ...] = HEADER_FIELDS + ITEM_FIELDS
 NATIVE_COLUMNS: tuple[str, ...] = tuple(f.name for f in NATIVE_FIELDS)
 CONTROL_COLUMNS: tuple[str, ...] = tuple(f.name for f in CONTROL_FIELDS)
+CLEARANCE_COLUMNS: tuple[str, ...] = tuple(f.name for f in CLEARANCE_FIELDS)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(f.name for f in NATIVE_FIELDS if f.required)
 ITEM_KEY: tuple[str, ...] = ("declaration_id", "version", "item_no")
 
 OUTCOMES = ("no_finding", "irregularity", "seizure")
 SELECTIONS = ("random", "targeted", "manual", "unknown")
+CHANNELS = ("green", "blue", "yellow", "red")
 IRREGULARITY_TYPES = (
     "undervaluation",
     "misclassification",

@@ -15,6 +15,7 @@ import numpy as np
 from icrms.generator import catalogue as cat
 from icrms.generator import geography as geo
 from icrms.generator import routes as rt
+from icrms.generator.clearance import Clearance, clear
 from icrms.generator.fraud import Declared
 from icrms.generator.headers import Headers, Run
 from icrms.generator.items import Items
@@ -26,7 +27,6 @@ TARGET_WEIGHTS = {"low_value": 0.25, "high_value": 0.15, "preference": 0.18, "ro
 TARGET_AEO_FACTOR = 0.3
 TARGET_MAX = 0.7
 LOW_VALUE, HIGH_VALUE = 0.5, 2.5  # declared unit value / HS6 x origin norm
-DELAY_HOURS = 5.0  # median time from lodgement to control result (log-normal, sigma 0.8)
 
 NONE, RANDOM, TARGETED = 0, 1, 2
 NO_FINDING, IRREGULARITY, SEIZURE = 0, 1, 2
@@ -40,8 +40,9 @@ class Controls:
     outcome: np.ndarray
     types: np.ndarray  # irregularity bit mask found
     extra_usd: np.ndarray
-    controlled: np.ndarray  # epoch seconds (UTC)
+    controlled: np.ndarray  # epoch seconds (UTC) the control ended
     seized_on: np.ndarray  # route index of a seizure, -1 otherwise
+    clearance: Clearance  # channel and milestone times of every declaration
 
 
 def _any(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -73,7 +74,8 @@ def control(run: Run, h: Headers, it: Items, dc: Declared) -> Controls:
     r, d = run.draws, h.d
     starts = np.cumsum(h.n_items) - h.n_items
     score = np.full(d.size, TARGET_BASE)
-    for name, flag in indicators(h, it, dc).items():
+    flags = indicators(h, it, dc)
+    for name, flag in flags.items():
         score += TARGET_WEIGHTS[name] * flag
     score = np.minimum(
         score * np.where(run.pools.aeo[h.importer], TARGET_AEO_FACTOR, 1.0), TARGET_MAX
@@ -85,12 +87,14 @@ def control(run: Run, h: Headers, it: Items, dc: Declared) -> Controls:
     types = np.bitwise_or.reduceat(dc.types, starts)
     seizure = h.contraband
     outcome = np.where(seizure, SEIZURE, np.where(types > 0, IRREGULARITY, NO_FINDING))
-    delay = np.maximum(900.0, DELAY_HOURS * 3600 * r.lognormal("control.delay", d, 0.8))
+    done = selection != NONE
+    times = clear(run, h, done, random, flags["route"], outcome != NO_FINDING, done & seizure)
     return Controls(
         selection=selection,
         outcome=outcome,
         types=types,
         extra_usd=np.add.reduceat(dc.extra_usd, starts),
-        controlled=h.lodged + delay.astype(np.int64),
+        controlled=times.finished,
         seized_on=np.where(seizure, h.route, -1),
+        clearance=times,
     )

@@ -12,6 +12,7 @@ from icrms.generator import geography as geo
 from icrms.generator import routes as rt
 from icrms.generator.entities import Pools, build_pools
 from icrms.generator.rand import Draws, row_cumulative
+from icrms.generator.seasons import day_weights
 
 START = datetime.fromisoformat("2025-01-01T00:00:00+09:00")
 DAYS = 365
@@ -22,6 +23,8 @@ FALSE_ORIGIN_RATE = 0.5  # share of a false-origin importer's declarations that 
 FALSE_ORIGIN_CLAIMED = ("VN", "TH", "MY", "ID")  # declared origins (FTA partners)
 UTC_STAMP_SHARE = 0.1  # lodgements stamped in UTC ('Z') rather than local time
 
+DAY_SHARE = day_weights(START.date(), DAYS)
+DAY_CUM = np.cumsum(DAY_SHARE)
 _HUB_CUM = np.cumsum(geo.HUB_WEIGHTS)
 _FO_CLAIMED = np.array([geo.COUNTRY_INDEX[c] for c in FALSE_ORIGIN_CLAIMED])
 _SECTOR_EXPORT = row_cumulative(cat.SECTOR_ORIGIN_WEIGHTS)
@@ -81,9 +84,8 @@ def draw_headers(run: Run, d: np.ndarray) -> Headers:
     """Draw the header of each declaration in ``d`` (global declaration numbers)."""
     r, p = run.draws, run.pools
     importer = r.choice("importer", d, p.importer_cum)
-    route = np.where(
-        r.chance("route", d, rt.ROUTE_SHARE), r.choice("route.which", d, rt.ROUTE_CUM), -1
-    )
+    lodged = _lodged(run, d)
+    route = _routes(r, d, lodged_day(lodged))
     on_route = route >= 0
     importer = np.where(on_route, p.fronts[r.integers("front", d, p.fronts.size)], importer)
     false_origin = p.false_origin[importer] & ~on_route & r.chance("fo", d, FALSE_ORIGIN_RATE)
@@ -120,7 +122,9 @@ def draw_headers(run: Run, d: np.ndarray) -> Headers:
         seller=p.seller_offset[export] + seller_local,
         sector=sector,
         route=route,
-        contraband=on_route & r.chance("contraband", d, rt.CONTRABAND_SHARE),
+        contraband=on_route
+        & r.chance("contraband", d, rt.ROUTE_CONTRABAND[rroute])
+        & (lodged_day(lodged) >= rt.ROUTE_CONTRABAND_FROM[rroute]),
         false_origin=false_origin,
         claimed_origin=_FO_CLAIMED[r.integers("fo.claimed", d, _FO_CLAIMED.size)],
         export=export,
@@ -129,7 +133,7 @@ def draw_headers(run: Run, d: np.ndarray) -> Headers:
         currency=np.where(local, geo.LOCAL_CURRENCY[export], 0),
         courier=courier,
         n_items=n_items.astype(np.int64),
-        lodged=_lodged(run, d),
+        lodged=lodged,
         utc_stamp=r.chance("utc", d, UTC_STAMP_SHARE),
         codes={
             name: r.choice(name, d, _cum(pairs))
@@ -143,9 +147,34 @@ def draw_headers(run: Run, d: np.ndarray) -> Headers:
     )
 
 
+def _routes(r: Draws, d: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Route of each declaration (-1: none), within each route's window of days."""
+    route = np.where(
+        r.chance("route", d, rt.ROUTE_SHARE), r.choice("route.which", d, rt.ROUTE_CUM), -1
+    )
+    route = np.where((route >= 0) & (day >= rt.ROUTE_END[np.maximum(route, 0)]), -1, route)
+    for k, each in enumerate(rt.ROUTES):
+        if each.extra_share:
+            window = (day >= each.start_day) & (day < each.end_day)
+            extra = window & r.chance(f"route.extra.{each.name}", d, each.extra_share)
+            route = np.where((route < 0) & extra, k, route)
+    return route
+
+
+def lodged_day(lodged: np.ndarray) -> np.ndarray:
+    """Day of the year (0 = 1 January, local time) of lodgement times."""
+    return (lodged - int(START.timestamp())) // 86400
+
+
 def _lodged(run: Run, d: np.ndarray) -> np.ndarray:
-    """Lodgement times in order of declaration number, local office hours 07:00-20:00."""
-    pos = (d + run.draws.uniform("lodged", d)) * (DAYS / run.declarations)
-    day = np.floor(pos)
-    seconds = day * 86400 + 7 * 3600 + (pos - day) * 13 * 3600
+    """Lodgement times in order of declaration number, local office hours 07:00-20:00.
+
+    Days are busier or quieter by season and weekday (``seasons.DAY_WEIGHTS``): declaration
+    numbers are spread over the year by the cumulative day weights, so they stay in order.
+    """
+    u = (d + run.draws.uniform("lodged", d)) / run.declarations
+    day = np.minimum(np.searchsorted(DAY_CUM, u, side="right"), DAYS - 1)
+    before = np.where(day > 0, DAY_CUM[day - 1], 0.0)
+    within = np.clip((u - before) / DAY_SHARE[day], 0.0, 1.0 - 1e-9)
+    seconds = day * 86400 + 7 * 3600 + within * 13 * 3600
     return int(START.timestamp()) + seconds.astype(np.int64)

@@ -31,7 +31,12 @@ class Route:
     concealment: str
     modus_operandi: str
     critical: bool
-    weight: float
+    weight: float  # share among route shipments (0: only its extra shipments)
+    start_day: int = 0  # first day of the year (0 = 1 January) the route is used
+    end_day: int = 366  # the day it stops: shipments drawn for it later are ordinary ones
+    extra_share: float = 0.0  # share of all declarations in its window added as its shipments
+    contraband_share: float = CONTRABAND_SHARE
+    contraband_from_day: int = 0  # before this day its shipments are clean (building a history)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -82,13 +87,35 @@ ROUTES: tuple[Route, ...] = (
         "cover load: legitimate goods hide undeclared dutiable goods",
         False,
         1.0,
+        end_day=196,  # the smugglers left the route in mid-July: its profile stops hitting
+    ),
+    # The emerging threat of the demo: from September, cocaine in green coffee from Brazil.
+    Route(
+        "cocaine-coffee",
+        ("BR",),
+        geo.SEA,
+        ("090111",),
+        "drugs",
+        "cocaine hydrochloride",
+        "packed in the middle of sacks of green coffee beans",
+        "contamination of legitimate coffee exports at the port of loading",
+        True,
+        0.0,
+        start_day=120,  # front companies ship clean coffee from May, to look established ...
+        extra_share=0.01,
+        contraband_share=0.5,
+        contraband_from_day=243,  # ... and hide cocaine in it from September
     ),
 )
 
 for _r in ROUTES:
     assert _r.irregularity in IRREGULARITY_TYPES, _r
 
-ROUTE_CUM = np.cumsum([r.weight for r in ROUTES])
+ROUTE_CUM = np.cumsum([r.weight for r in ROUTES])  # weight 0 routes are never drawn
+ROUTE_START = np.array([r.start_day for r in ROUTES])
+ROUTE_END = np.array([r.end_day for r in ROUTES])
+ROUTE_CONTRABAND = np.array([r.contraband_share for r in ROUTES])
+ROUTE_CONTRABAND_FROM = np.array([r.contraband_from_day for r in ROUTES])
 ROUTE_MODE = np.array([r.mode for r in ROUTES])
 _SECTOR_OF = {p.hs6: cat.SECTORS.index(p.sector) for p in cat.PRODUCTS}
 ROUTE_SECTOR = np.array([_SECTOR_OF[r.hs6[0]] for r in ROUTES])  # sector of the other items

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from icrms.declarations.fields import (
+    CLEARANCE_FIELDS,
     CONTROL_FIELDS,
     IRREGULARITY_TYPES,
     NATIVE_FIELDS,
@@ -16,6 +17,7 @@ from icrms.generator import catalogue as cat
 from icrms.generator import geography as geo
 from icrms.generator import identifiers as ids
 from icrms.generator import routes as rt
+from icrms.generator.clearance import CHANNELS
 from icrms.generator.controls import NONE, SEIZURE, Controls, control
 from icrms.generator.documents import (
     container_lists,
@@ -27,11 +29,10 @@ from icrms.generator.fraud import Declared, declare
 from icrms.generator.headers import START, Headers, Run, draw_headers
 from icrms.generator.items import Items, draw_items
 
-_TIMESTAMP_COLUMNS = ("lodged_at", "controlled_at")  # written as ISO 8601 strings
 NATIVE_SCHEMA = pa.schema(
-    [
-        pa.field(f.name, pa.string() if f.name in _TIMESTAMP_COLUMNS else f.type)
-        for f in NATIVE_FIELDS + CONTROL_FIELDS
+    [  # timestamps are written as ISO 8601 strings
+        pa.field(f.name, pa.string() if pa.types.is_timestamp(f.type) else f.type)
+        for f in NATIVE_FIELDS + CONTROL_FIELDS + CLEARANCE_FIELDS
     ]
 )
 DATE_SCHEMA = pa.schema(
@@ -58,6 +59,7 @@ _STRINGS = {name: pa.array(values) for name, values in {
     "types": _TYPE_TEXT,
     "outcome": OUTCOMES,
     "selection": ("", "random", "targeted"),  # controls.NONE, RANDOM, TARGETED
+    "channel": CHANNELS,
     "goods": [r.goods for r in rt.ROUTES],
     "concealment": [r.concealment for r in rt.ROUTES],
     "modus": [r.modus_operandi for r in rt.ROUTES],
@@ -153,7 +155,12 @@ def _control_columns(h: Headers, ctl: Controls) -> dict[str, pa.Array]:
         "control_selection": lookup("selection", ctl.selection, done),
         "controlled_at": pc.if_else(
             pa.array(done),
-            iso_timestamps(ctl.controlled, h.utc_stamp),
+            iso_timestamps(np.where(done, ctl.controlled, h.lodged), h.utc_stamp),
+            pa.scalar(None, pa.string()),
+        ),
+        "control_started_at": pc.if_else(
+            pa.array(done),
+            iso_timestamps(np.where(done, ctl.clearance.started, h.lodged), h.utc_stamp),
             pa.scalar(None, pa.string()),
         ),
         "irregularity_types": lookup("types", ctl.types, done),
@@ -176,7 +183,22 @@ def native_table(run: Run, start: int, stop: int) -> tuple[pa.Table, Controls]:
         name: pc.if_else(first_item, col.take(per_decl), pa.scalar(None, col.type))
         for name, col in _control_columns(h, ctl).items()
     }
+    cols |= {name: col.take(per_decl) for name, col in _clearance_columns(h, ctl).items()}
     return pa.table(cols, schema=NATIVE_SCHEMA), ctl
+
+
+def _clearance_columns(h: Headers, ctl: Controls) -> dict[str, pa.Array]:
+    cl = ctl.clearance
+    released = cl.released >= 0
+    return {
+        "channel": lookup("channel", cl.channel),
+        "assessed_at": iso_timestamps(cl.assessed, h.utc_stamp),
+        "released_at": pc.if_else(
+            pa.array(released),
+            iso_timestamps(np.where(released, cl.released, cl.assessed), h.utc_stamp),
+            pa.scalar(None, pa.string()),
+        ),
+    }
 
 
 def date_table(run: Run, start: int, stop: int) -> pa.Table:

@@ -152,8 +152,9 @@ def _load_batch(
         valid, problems = validator.prepare(raw.rows)
         items: pa.Table | SqlRows = SqlRows(validator.items_sql)
         controls: pa.Table | SqlRows = SqlRows(validator.controls_sql)
+        declarations: pa.Table | SqlRows = SqlRows(validator.declarations_sql)
     else:
-        items, controls, problems = validator.validate(raw.rows)
+        items, controls, declarations, problems = validator.validate(raw.rows)
         valid = items.num_rows
     records = problems.to_pylist() + [
         {"row": e.row, "field": "(row)", "value": e.text, "reason": e.reason, "raw": e.text}
@@ -167,6 +168,7 @@ def _load_batch(
         LoadBatch(
             items=items,
             controls=controls,
+            declarations=declarations,
             quarantine=pa.Table.from_pylist(records, schema=QUARANTINE),
             ingest_batch={
                 "source_id": report.source_id,

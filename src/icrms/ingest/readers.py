@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from icrms.declarations.fields import CONTROL_FIELDS, NATIVE_FIELDS
+from icrms.declarations.fields import CLEARANCE_FIELDS, CONTROL_FIELDS, NATIVE_FIELDS
 from icrms.errors import IcrmsError, cut
 
 ROW = "_row"
@@ -31,7 +31,7 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_BYTES))
 # Native fields that are text (or timestamps written as text) even where a first line holds null.
 TEXT_FIELDS = frozenset(
     f.name
-    for f in NATIVE_FIELDS + CONTROL_FIELDS
+    for f in NATIVE_FIELDS + CONTROL_FIELDS + CLEARANCE_FIELDS
     if pa.types.is_string(f.type) or pa.types.is_timestamp(f.type)
 )
 

@@ -14,6 +14,8 @@ import pyarrow as pa
 
 from icrms.declarations import codes, limits
 from icrms.declarations.fields import (
+    CHANNELS,
+    CLEARANCE_COLUMNS,
     CONTROL_COLUMNS,
     HEADER_FIELDS,
     IRREGULARITY_TYPES,
@@ -25,8 +27,9 @@ from icrms.declarations.fields import (
 )
 from icrms.declarations.parsers.base import Adapter, q, text
 from icrms.ingest.readers import ROW
-from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
+from icrms.warehouse.schema import FACT_CONTROL, FACT_DECLARATION, FACT_ITEM
 
+DECLARATION_KEY = ("declaration_id", "version")
 NUMBERS = [f.name for f in NATIVE_FIELDS if pa.types.is_floating(f.type)] + ["extra_revenue"]
 BOOL_TRUE = ("true", "t", "1", "yes", "y")
 BOOL_WORDS = (*BOOL_TRUE, "false", "f", "0", "no", "n")
@@ -133,17 +136,24 @@ def checks(adapter: Adapter) -> list[Check]:
             f"';'), lambda t: NOT list_contains({types}, t))) > 0",
             f"has a type that is not one of {', '.join(IRREGULARITY_TYPES)}",
         ),
-        Check(
-            "controlled_at",
-            f"controlled_at IS NOT NULL AND (NOT regexp_full_match(controlled_at, '{ISO_OFFSET}') "
-            "OR TRY_CAST(controlled_at AS TIMESTAMPTZ) IS NULL)",
-            ISO_REASON,
-        ),
-        Check(
-            "controlled_at",
-            f"NOT {_in_years('TRY_CAST(controlled_at AS TIMESTAMPTZ)', 'left(controlled_at, 4)')}",
-            f"is outside {limits.EARLIEST.year} to {limits.LATEST.year - 1}",
-        ),
+        *[
+            Check(
+                c,
+                f"{c} IS NOT NULL AND (NOT regexp_full_match({c}, '{ISO_OFFSET}') "
+                f"OR TRY_CAST({c} AS TIMESTAMPTZ) IS NULL)",
+                ISO_REASON,
+            )
+            for c in ("controlled_at", "control_started_at", "assessed_at", "released_at")
+        ],
+        *[
+            Check(
+                c,
+                f"NOT {_in_years(f'TRY_CAST({c} AS TIMESTAMPTZ)', f'left({c}, 4)')}",
+                f"is outside {limits.EARLIEST.year} to {limits.LATEST.year - 1}",
+            )
+            for c in ("controlled_at", "control_started_at", "assessed_at", "released_at")
+        ],
+        _one_of("channel", CHANNELS),
         Check(
             "lodged_at",
             f"NOT {_in_years('_lodged_ts', 'year(_lodged_date)')}",
@@ -263,11 +273,16 @@ class Validator:
         self.controls_sql = (
             f"SELECT {', '.join(FACT_CONTROL.names)} FROM checked WHERE _ok AND outcome IS NOT NULL"
         )
+        # header fields repeat on every item row: one row per declaration version of the batch
+        self.declarations_sql = (
+            f"SELECT {', '.join(f'min({c}) AS {c}' if c not in DECLARATION_KEY else c for c in FACT_DECLARATION.names)} "
+            "FROM checked WHERE _ok GROUP BY declaration_id, version"
+        )
 
     def _ctes(self, raw: pa.Schema) -> str:
         adapter, timezone = self.adapter, self._timezone
         mapped = []
-        for column in NATIVE_COLUMNS + CONTROL_COLUMNS:
+        for column in NATIVE_COLUMNS + CONTROL_COLUMNS + CLEARANCE_COLUMNS:
             expr = adapter.fields.get(column, "CAST(NULL AS VARCHAR)")
             source = adapter.source_of(column)
             if expr == text(source) and source not in raw.names:
@@ -352,12 +367,13 @@ class Validator:
         finally:
             con.unregister("raw")
 
-    def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
-        """Split raw rows into Arrow (items, controls, quarantine records)."""
+    def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+        """Split raw rows into Arrow (items, controls, declarations, quarantine records)."""
         _, quarantine = self.prepare(raw)
         items = self.con.sql(self.items_sql).to_arrow_table()
         controls = self.con.sql(self.controls_sql).to_arrow_table()
-        return items, controls, quarantine
+        declarations = self.con.sql(self.declarations_sql).to_arrow_table()
+        return items, controls, declarations, quarantine
 
     def close(self) -> None:
         """Drop ``checked``; close the connection if the validator opened it."""
@@ -395,7 +411,10 @@ def _typed_columns(source: str) -> str:
         TRY_CAST(strftime(_lodged_date, '%Y%m%d') AS INTEGER) AS date_key, '{source}' AS source,
         concat_ws('/', declaration_id, coalesce(version, '1'), item_no, '{source}') AS control_key,
         control_outcome AS outcome, coalesce(control_selection, 'unknown') AS selection,
-        TRY_CAST(controlled_at AS TIMESTAMPTZ) AS controlled_at, irregularity_types,
+        TRY_CAST(controlled_at AS TIMESTAMPTZ) AS controlled_at,
+        TRY_CAST(control_started_at AS TIMESTAMPTZ) AS control_started_at, irregularity_types,
         TRY_CAST(extra_revenue AS DOUBLE) AS extra_revenue,
         list_contains({truth}, lower(critical)) AS critical,
-        seizure_goods, concealment, modus_operandi"""
+        seizure_goods, concealment, modus_operandi, channel,
+        TRY_CAST(assessed_at AS TIMESTAMPTZ) AS assessed_at,
+        TRY_CAST(released_at AS TIMESTAMPTZ) AS released_at"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from icrms.controls.effectiveness import CONTROLLED, baseline
+from icrms.controls.outcomes import CONTROLLED, baseline
 from icrms.profiles import rules
 from icrms.profiles.schemas import ProfileCreate
 from icrms.profiles.watchlists import WatchlistSnapshot

@@ -388,3 +388,14 @@ def _current(session: Session, code: str) -> ProfileVersionRow | None:
 
 def _read(row: ProfileVersionRow) -> ProfileRead:
     return ProfileRead.model_validate(row, from_attributes=True)
+
+
+def versions_after(session: Session, *, row_id: int, limit: int) -> list[tuple[int, ProfileRead]]:
+    """Profile versions stored after row ``row_id``, oldest first (for the incremental ETL)."""
+    rows = session.scalars(
+        select(ProfileVersionRow)
+        .where(ProfileVersionRow.id > row_id)
+        .order_by(ProfileVersionRow.id)
+        .limit(limit)
+    )
+    return [(row.id, _read(row)) for row in rows]

@@ -168,6 +168,19 @@ def assessments_after(session: Session, *, assessment_id: int, limit: int) -> li
     return [_read(row) for row in rows]
 
 
+def latest_assessment(
+    session: Session, *, declaration_id: str, version: int
+) -> AssessmentRead | None:
+    """The newest assessment of a declaration version, if it was assessed."""
+    row = session.scalar(
+        select(AssessmentRow)
+        .where(AssessmentRow.declaration_id == declaration_id, AssessmentRow.version == version)
+        .order_by(AssessmentRow.id.desc())
+        .limit(1)
+    )
+    return _read(row) if row is not None else None
+
+
 def _read(row: AssessmentRow) -> AssessmentRead:
     return AssessmentRead.model_validate(row, from_attributes=True)
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, TypeAlias
 import duckdb
 import pyarrow as pa
 
-from icrms.declarations.codes import country_name
+from icrms.declarations.codes import TRANSPORT_MODES, country_name
+from icrms.warehouse.reference import IRREGULARITY_DESCRIPTIONS, hs_titles
 from icrms.warehouse.schema import TABLES
 
 if TYPE_CHECKING:
@@ -35,9 +36,11 @@ class LoadBatch:
 
     items: Rows
     controls: Rows
+    declarations: Rows | None = None
     quarantine: pa.Table | None = None
     assessments: pa.Table | None = None
     assessment_reasons: pa.Table | None = None
+    dimensions: dict[str, pa.Table] | None = None
     ingest_batch: dict[str, object] | None = None
     etl_state: tuple[str, int] | None = None
 
@@ -96,13 +99,19 @@ class Warehouse(ABC):
         with self._transaction():
             items = conform(batch.items, "fact_item")
             new_items = self._insert_new("fact_item", items)
-            new_controls = self._insert_new("fact_control", conform(batch.controls, "fact_control"))
-            for name, rows in dimension_rows(items, self).items():
+            controls = conform(batch.controls, "fact_control")
+            new_controls = self._insert_new("fact_control", controls)
+            if batch.declarations is not None:
+                self._insert_new(
+                    "fact_declaration", conform(batch.declarations, "fact_declaration")
+                )
+            for name, rows in dimension_rows(items, controls, self).items():
                 self._insert_new(name, rows)
             for name, rows in (
                 ("quarantine", batch.quarantine),
                 ("fact_assessment", batch.assessments),
                 ("fact_assessment_reason", batch.assessment_reasons),
+                *(batch.dimensions or {}).items(),
             ):
                 if rows is not None and rows.num_rows:
                     self._insert_new(name, conform(rows, name))
@@ -158,6 +167,11 @@ def conform(rows: Rows, name: str) -> Rows:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+# A route's key in every dialect: departure country, office of entry, mode ('?' when unknown).
+ROUTE_KEY = (
+    "concat_ws('-', coalesce(country_of_export, '?'), office_code, coalesce(transport_mode, '?'))"
+)
+
 _DIMENSIONS_SQL = {
     "dim_date": """
         SELECT DISTINCT date_key, lodged_date AS date, year(lodged_date) AS year,
@@ -171,6 +185,9 @@ _DIMENSIONS_SQL = {
             SELECT seller_id, 'seller' FROM items UNION ALL
             SELECT courier_id, 'courier' FROM items) WHERE trader_id IS NOT NULL""",
     "dim_hs": "SELECT DISTINCT hs6, hs4, hs2 FROM items WHERE hs6 IS NOT NULL",
+    "dim_route": f"""
+        SELECT DISTINCT {ROUTE_KEY} AS route, country_of_export, office_code, transport_mode
+        FROM items WHERE office_code IS NOT NULL""",
     "dim_country": """
         SELECT DISTINCT country_code FROM (
             SELECT country_of_origin AS country_code FROM items UNION ALL
@@ -179,20 +196,54 @@ _DIMENSIONS_SQL = {
 }
 
 
-def dimension_rows(items: Rows, warehouse: Warehouse) -> dict[str, pa.Table]:
-    """The dimension members that a batch of items refers to."""
-    if isinstance(items, SqlRows):
-        out = {
-            name: warehouse.sql(f"WITH items AS ({items.query}) {sql}")
-            for name, sql in _DIMENSIONS_SQL.items()
+_CONTROL_DIMENSIONS_SQL = {
+    "dim_irregularity": """
+        SELECT DISTINCT unnest(string_split(irregularity_types, ';')) AS irregularity_type
+        FROM controls WHERE irregularity_types IS NOT NULL""",
+    "dim_concealment": "SELECT DISTINCT concealment FROM controls WHERE concealment IS NOT NULL",
+    "dim_modus_operandi": """
+        SELECT DISTINCT modus_operandi FROM controls WHERE modus_operandi IS NOT NULL""",
+}
+
+
+def _run(
+    queries: dict[str, str], name: str, rows: Rows, warehouse: Warehouse
+) -> dict[str, pa.Table]:
+    if isinstance(rows, SqlRows):
+        return {
+            table: warehouse.sql(f"WITH {name} AS ({rows.query}) {sql}")
+            for table, sql in queries.items()
         }
-    else:
-        con = duckdb.connect()
-        con.register("items", items)
-        out = {name: con.sql(sql).to_arrow_table() for name, sql in _DIMENSIONS_SQL.items()}
+    con = duckdb.connect()
+    try:
+        con.register(name, rows)
+        return {table: con.sql(sql).to_arrow_table() for table, sql in queries.items()}
+    finally:
         con.close()
+
+
+def dimension_rows(items: Rows, controls: Rows, warehouse: Warehouse) -> dict[str, pa.Table]:
+    """The dimension members that a batch of items and control results refers to."""
+    out = _run(_DIMENSIONS_SQL, "items", items, warehouse)
+    out |= _run(_CONTROL_DIMENSIONS_SQL, "controls", controls, warehouse)
     codes = out["dim_country"].column("country_code").to_pylist()
     out["dim_country"] = pa.table({"country_code": codes, "name": [country_name(c) for c in codes]})
+    hs = out["dim_hs"].to_pylist()
+    out["dim_hs"] = pa.Table.from_pylist(
+        [{**row, **hs_titles(row["hs6"])} for row in hs], TABLES["dim_hs"]
+    )
+    route = out["dim_route"].to_pylist()
+    out["dim_route"] = pa.Table.from_pylist(
+        [{**r, "mode_name": TRANSPORT_MODES.get(r["transport_mode"] or "")} for r in route],
+        TABLES["dim_route"],
+    )
+    types = out["dim_irregularity"].column("irregularity_type").to_pylist()
+    out["dim_irregularity"] = pa.table(
+        {
+            "irregularity_type": types,
+            "description": [IRREGULARITY_DESCRIPTIONS.get(t) for t in types],
+        }
+    )
     return {name: conform(rows, name) for name, rows in out.items()}  # type: ignore[misc]
 
 

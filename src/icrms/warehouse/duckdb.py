@@ -27,6 +27,18 @@ def _ddl(name: str, schema: pa.Schema, con: duckdb.DuckDBPyConnection) -> str:
     return f"CREATE TABLE IF NOT EXISTS {name} ({body})"
 
 
+def _add_missing_columns(name: str, schema: pa.Schema, con: duckdb.DuckDBPyConnection) -> None:
+    """Add the columns a newer icrms gave a table to a file made by an older one (NULL there)."""
+    present = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+    missing = [f for f in schema if f.name not in present]
+    if not missing:
+        return
+    con.register("_empty", pa.schema(missing).empty_table())
+    for column, sqltype, *_ in con.sql("DESCRIBE _empty").fetchall():
+        con.execute(f'ALTER TABLE {name} ADD COLUMN "{column}" {sqltype}')
+    con.unregister("_empty")
+
+
 class WarehouseBusyError(ConflictError):
     """The DuckDB file is held by another process."""
 
@@ -53,6 +65,7 @@ class DuckDBWarehouse(Warehouse):
             self.con.execute(f"SET threads = {threads}")
         for name, schema in TABLES.items():
             self.con.execute(_ddl(name, schema, self.con))
+            _add_missing_columns(name, schema, self.con)
         self._ibis = ibis.duckdb.from_connection(self.con)
 
     @contextmanager
@@ -74,9 +87,11 @@ class DuckDBWarehouse(Warehouse):
         else:
             self.con.register("_incoming", rows)
             source = "_incoming"
+        columns = ", ".join(f'"{c}"' for c in TABLES[name].names)
         try:
             inserted = self.con.execute(
-                f"INSERT INTO {name} SELECT * FROM {source} ANTI JOIN {name} USING ({keys})"
+                f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {source} "
+                f"ANTI JOIN {name} USING ({keys})"
             ).fetchone()
         finally:
             if not isinstance(rows, SqlRows):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from icrms.declarations.fields import (
+    CLEARANCE_FIELDS,
     CONTROL_FIELDS,
     DERIVED_FIELDS,
     NATIVE_FIELDS,
@@ -38,6 +39,28 @@ FACT_CONTROL = pa.schema(
     ]
 )
 
+# One row per declaration version: the header and its passage through clearance (the WCO Time
+# Release Study milestones; control start and end are in fact_control). Files load it with their
+# items; the store's ETL writes a live declaration once its release (or a seizure) is recorded.
+FACT_DECLARATION = pa.schema(
+    [
+        pa.field("declaration_id", pa.string()),
+        pa.field("version", pa.int32()),
+        pa.field("date_key", pa.int32()),
+        pa.field("lodged_at", UTC_TS),
+        pa.field("office_code", pa.string()),
+        pa.field("declaration_type", pa.string()),
+        pa.field("procedure", pa.string()),
+        pa.field("importer_id", pa.string()),
+        pa.field("declarant_id", pa.string()),
+        pa.field("country_of_export", pa.string()),
+        pa.field("transport_mode", pa.string()),
+        pa.field("aeo", pa.bool_()),
+        *[pa.field(f.name, f.type) for f in CLEARANCE_FIELDS],
+        pa.field("source", pa.string()),
+    ]
+)
+
 DIM_DATE = pa.schema(
     [
         pa.field("date_key", pa.int32()),
@@ -51,10 +74,47 @@ DIM_DATE = pa.schema(
 )
 DIM_TRADER = pa.schema([pa.field("trader_id", pa.string()), pa.field("role", pa.string())])
 DIM_HS = pa.schema(
-    [pa.field("hs6", pa.string()), pa.field("hs4", pa.string()), pa.field("hs2", pa.string())]
+    [
+        pa.field("hs6", pa.string()),
+        pa.field("hs4", pa.string()),
+        pa.field("hs2", pa.string()),
+        pa.field("section", pa.string()),
+        pa.field("section_title", pa.string()),
+        pa.field("chapter_title", pa.string()),
+        pa.field("heading_title", pa.string()),
+    ]
 )
 DIM_COUNTRY = pa.schema([pa.field("country_code", pa.string()), pa.field("name", pa.string())])
 DIM_OFFICE = pa.schema([pa.field("office_code", pa.string())])
+# Route: country of departure -> office of entry, by a mode of transport (UN Rec. 19).
+DIM_ROUTE = pa.schema(
+    [
+        pa.field("route", pa.string()),
+        pa.field("country_of_export", pa.string()),
+        pa.field("office_code", pa.string()),
+        pa.field("transport_mode", pa.string()),
+        pa.field("mode_name", pa.string()),
+    ]
+)
+DIM_PROFILE = pa.schema(
+    [
+        pa.field("code", pa.string()),
+        pa.field("version", pa.int32()),
+        pa.field("name", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("criteria", pa.string()),
+        pa.field("min_channel", pa.string()),
+        pa.field("score", pa.int32()),
+        pa.field("provenance", pa.string()),
+        pa.field("created_at", UTC_TS),
+    ]
+)
+DIM_IRREGULARITY = pa.schema(
+    [pa.field("irregularity_type", pa.string()), pa.field("description", pa.string())]
+)
+DIM_CONCEALMENT = pa.schema([pa.field("concealment", pa.string())])
+DIM_MODUS_OPERANDI = pa.schema([pa.field("modus_operandi", pa.string())])
 
 INGEST_BATCH = pa.schema(
     [
@@ -122,6 +182,12 @@ TABLES: dict[str, pa.Schema] = {
     "dim_hs": DIM_HS,
     "dim_country": DIM_COUNTRY,
     "dim_office": DIM_OFFICE,
+    "fact_declaration": FACT_DECLARATION,
+    "dim_route": DIM_ROUTE,
+    "dim_profile": DIM_PROFILE,
+    "dim_irregularity": DIM_IRREGULARITY,
+    "dim_concealment": DIM_CONCEALMENT,
+    "dim_modus_operandi": DIM_MODUS_OPERANDI,
     "fact_assessment": FACT_ASSESSMENT,
     "fact_assessment_reason": FACT_ASSESSMENT_REASON,
     "ingest_batch": INGEST_BATCH,
@@ -138,6 +204,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "dim_hs": ("hs6",),
     "dim_country": ("country_code",),
     "dim_office": ("office_code",),
+    "fact_declaration": ("declaration_id", "version"),
+    "dim_route": ("route",),
+    "dim_profile": ("code", "version"),
+    "dim_irregularity": ("irregularity_type",),
+    "dim_concealment": ("concealment",),
+    "dim_modus_operandi": ("modus_operandi",),
     "fact_assessment": (
         "declaration_id",
         "version",

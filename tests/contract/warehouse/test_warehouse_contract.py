@@ -13,12 +13,13 @@ import pyarrow as pa
 import pycountry
 import pytest
 
-from icrms.warehouse.base import LoadBatch, LoadResult, Warehouse
+from icrms.warehouse.base import ROUTE_KEY, LoadBatch, LoadResult, Warehouse
+from icrms.warehouse.reference import hs_titles
 from icrms.warehouse.schema import KEYS, TABLES
 from tests.contract.warehouse import rows
 from tests.contract.warehouse.conftest import Loaded, Opener
 
-DIMENSIONS = ("dim_date", "dim_trader", "dim_hs", "dim_country", "dim_office")
+DIMENSIONS = ("dim_date", "dim_trader", "dim_hs", "dim_country", "dim_office", "dim_route")
 
 
 def read(warehouse: Warehouse, name: str) -> list[dict[str, object]]:
@@ -176,7 +177,7 @@ def test_dim_date_has_one_row_per_date_with_calendar_parts(loaded: Loaded) -> No
 def test_dimensions_hold_the_members_the_facts_refer_to(loaded: Loaded) -> None:
     items = loaded.items.to_pylist()
     assert read(loaded.warehouse, "dim_hs") == [
-        {"hs6": h6, "hs4": h4, "hs2": h2}
+        {"hs6": h6, "hs4": h4, "hs2": h2, **hs_titles(h6)}
         for h6, h4, h2 in sorted({(r["hs6"], r["hs4"], r["hs2"]) for r in items})
     ]
     assert read(loaded.warehouse, "dim_office") == [
@@ -192,6 +193,32 @@ def test_dimensions_hold_the_members_the_facts_refer_to(loaded: Loaded) -> None:
         {"trader_id": t, "role": role} for t, role in expected_traders
     ]
     assert ("EXP-01", "courier") in expected_traders
+
+
+def test_hs_dimension_carries_section_chapter_and_heading_titles(loaded: Loaded) -> None:
+    hs = {r["hs6"]: r for r in read(loaded.warehouse, "dim_hs")}
+    assert hs["851713"]["section"] == "XVI"
+    assert hs["851713"]["chapter_title"].startswith("Electrical machinery")
+    assert hs["851713"]["heading_title"] == "Telephone sets, including smartphones"
+    assert hs["610910"]["section_title"] == "Textiles and textile articles"
+
+
+def test_route_dimension_names_departure_office_and_mode(loaded: Loaded) -> None:
+    routes = read(loaded.warehouse, "dim_route")
+    items = loaded.items.to_pylist()
+    expected = {(r["country_of_export"], r["office_code"], r["transport_mode"]) for r in items}
+    assert {(r["country_of_export"], r["office_code"], r["transport_mode"]) for r in routes} == (
+        expected
+    )
+    assert {r["route"] for r in routes} == {f"{e}-{o}-{m}" for e, o, m in expected}
+    assert {r["mode_name"] for r in routes} == {"maritime", "air"}
+    assert "office_code" in ROUTE_KEY
+
+
+def test_control_dimensions_hold_types_and_seizure_details(loaded: Loaded) -> None:
+    types = read(loaded.warehouse, "dim_irregularity")
+    assert [t["irregularity_type"] for t in types] == ["undervaluation"]
+    assert types[0]["description"].startswith("customs value declared below")
 
 
 def test_country_dimension_names_come_from_iso_3166(loaded: Loaded) -> None:

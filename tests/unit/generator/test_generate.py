@@ -12,7 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from icrms.declarations import codes
-from icrms.declarations.fields import CONTROL_COLUMNS, IRREGULARITY_TYPES, NATIVE_COLUMNS
+from icrms.declarations.fields import (
+    CLEARANCE_COLUMNS,
+    CONTROL_COLUMNS,
+    IRREGULARITY_TYPES,
+    NATIVE_COLUMNS,
+)
 from icrms.generator import GenerateResult, generate
 
 
@@ -39,7 +44,7 @@ def test_parquet_jsonl_and_csv_hold_the_same_rows(small_dir: Path) -> None:
     generate(600, 5, small_dir / "same.jsonl")
     generate(600, 5, small_dir / "same.csv")
     table = pq.read_table(small_dir / "same.parquet")
-    assert table.column_names == list(NATIVE_COLUMNS + CONTROL_COLUMNS)
+    assert table.column_names == list(NATIVE_COLUMNS + CONTROL_COLUMNS + CLEARANCE_COLUMNS)
     rows = table.to_pylist()
     with (small_dir / "same.jsonl").open() as handle:
         assert [json.loads(line) for line in handle] == rows

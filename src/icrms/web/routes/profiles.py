@@ -13,10 +13,10 @@ from pydantic import ValidationError as PydanticValidationError
 from icrms.api.deps import CurrentUser, SessionDep, SettingsDep, require
 from icrms.api.errors import pydantic_errors
 from icrms.auth.schemas import Role
-from icrms.controls.effectiveness import profile_effectiveness
 from icrms.errors import IcrmsError, ServiceUnavailableError, ValidationError
 from icrms.jobs import service as jobs
 from icrms.jobs.schemas import BacktestParams
+from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.live.profiles import check_criteria
 from icrms.live.warehouse import reading
 from icrms.profiles import service

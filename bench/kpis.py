@@ -1,0 +1,168 @@
+"""KPI benchmark: every indicator's latency on DuckDB (cold and warm), the overview's time, and
+the same indicators on Spark local with identical answers.
+
+Generated declarations (with channels, times and control results) are ingested; assessment
+reasons are derived in SQL (every targeted control cited by a profile, every third also by the
+model, a few uncontrolled declarations by a profile), as the KPI contract suite does.
+Cold: the first query in a freshly opened warehouse (the OS file cache may be warm). Warm: the
+median of --repeat further runs. Prints one JSON line.
+
+Usage: python bench/kpis.py [--rows 10000000] [--spark-rows 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import machine
+
+from icrms.generator import generate
+from icrms.ingest.flows import ingest_file
+from icrms.kpis.catalogue import INDICATORS
+from icrms.kpis.service import compute, overview
+from icrms.settings import Settings
+from icrms.warehouse.base import Warehouse
+from icrms.warehouse.duckdb import DuckDBWarehouse
+
+REASONS = """
+INSERT INTO fact_assessment_reason
+SELECT d.declaration_id, d.version, 1, 1, 'm1', d.date_key, k.kind,
+       CASE k.kind WHEN 'profile' THEN 'P-' || d.office_code ELSE 'm1' END,
+       CASE k.kind WHEN 'profile' THEN 1 END, TRUE,
+       CASE k.kind WHEN 'profile' THEN 40 ELSE 20 + hash(d.declaration_id) % 50 END
+FROM fact_declaration d LEFT JOIN fact_control c
+  ON c.declaration_id = d.declaration_id AND c.version = d.version
+JOIN (SELECT 'profile' AS kind UNION ALL SELECT 'model') k
+  ON (k.kind = 'profile' AND (c.selection = 'targeted' OR hash(d.declaration_id) % 17 = 0))
+  OR (k.kind = 'model' AND ((c.selection = 'targeted' AND hash(d.declaration_id) % 3 = 0)
+                            OR hash(d.declaration_id) % 29 = 0))"""
+FACTS = """
+INSERT INTO fact_assessment
+SELECT r.declaration_id, r.version, 1, 1, 'm1', 'bulk', r.date_key, d.office_code, d.channel,
+       sum(r.score), FALSE, '[]'
+FROM fact_assessment_reason r JOIN fact_declaration d USING (declaration_id, version)
+GROUP BY ALL"""
+
+
+def fill(folder: Path, rows: int, seed: int) -> tuple[Path, int]:
+    """A warehouse holding at least ``rows`` generated item rows, with assessment reasons."""
+    data = folder / f"declarations-{rows}.parquet"
+    made = generate(max(rows * 10 // 27, 1), seed, data)
+    settings = Settings(home=folder / f"ws-{rows}")
+    settings.ensure_home()
+    with DuckDBWarehouse(settings.warehouse_path) as wh:
+        ingest_file(wh, data, fmt="native", settings=settings)
+        wh.execute(REASONS)
+        wh.execute(FACTS)
+    return settings.warehouse_path, made.rows
+
+
+def timed(warehouse: Warehouse, name: str) -> tuple[float, list[dict[str, object]]]:
+    started = time.perf_counter()
+    rows = compute(warehouse, name).rows
+    return time.perf_counter() - started, rows
+
+
+def duckdb_latency(path: Path, repeat: int) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for name in INDICATORS:
+        with DuckDBWarehouse(path) as wh:  # a fresh warehouse: the first query runs cold
+            cold, _ = timed(wh, name)
+            warm = statistics.median(timed(wh, name)[0] for _ in range(repeat))
+        out[name] = {"cold_s": round(cold, 3), "warm_s": round(warm, 3)}
+    with DuckDBWarehouse(path) as wh:
+        started = time.perf_counter()
+        overview(wh)
+        cold = time.perf_counter() - started
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            overview(wh)
+            runs.append(time.perf_counter() - started)
+    return out, {"cold_s": round(cold, 3), "warm_s": round(statistics.median(runs), 3)}
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def spark_check(path: Path, folder: Path, repeat: int) -> dict[str, object]:
+    """Copy the DuckDB warehouse into Spark; time every indicator and compare every value."""
+    from icrms.warehouse.base import LoadBatch
+    from icrms.warehouse.schema import TABLES
+    from icrms.warehouse.spark import SparkWarehouse
+
+    with DuckDBWarehouse(path) as source:
+        tables = {name: source.sql(f"SELECT * FROM {name}") for name in TABLES}
+        expected = {name: compute(source, name).rows for name in INDICATORS}
+    spark = SparkWarehouse(folder / "spark")
+    try:
+        spark.load(
+            LoadBatch(
+                tables["fact_item"],
+                tables["fact_control"],
+                declarations=tables["fact_declaration"],
+                assessments=tables["fact_assessment"],
+                assessment_reasons=tables["fact_assessment_reason"],
+            )
+        )
+        latency, identical = {}, {}
+        for name in INDICATORS:
+            runs = []
+            for _ in range(repeat):
+                seconds, rows = timed(spark, name)
+                runs.append(seconds)
+            latency[name] = round(statistics.median(runs), 3)
+            want = expected[name]
+            identical[name] = len(rows) == len(want) and all(
+                all(_same(r[k], w[k]) for k in w) for r, w in zip(rows, want, strict=True)
+            )
+    finally:
+        spark.close()
+    return {"latency_s": latency, "identical": identical}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--spark-rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-spark", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="icrms-bench-kpis-") as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        path, rows = fill(folder, args.rows, 1)
+        prepared = time.perf_counter() - started
+        indicators, overview_time = duckdb_latency(path, args.repeat)
+        result: dict[str, object] = {
+            "bench": "kpis",
+            "duckdb": {
+                "item_rows": rows,
+                "prepare_s": round(prepared, 1),
+                "indicators": indicators,
+                "max_cold_s": max(v["cold_s"] for v in indicators.values()),
+                "max_warm_s": max(v["warm_s"] for v in indicators.values()),
+                "overview": overview_time,
+            },
+        }
+        if not args.no_spark:
+            small, small_rows = fill(folder, args.spark_rows, 2)
+            result["spark"] = {"item_rows": small_rows, **spark_check(small, folder, args.repeat)}
+        result["machine"] = machine()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The KPI layer: performance indicators, threats and trends, reports and published views."""

@@ -2,7 +2,7 @@
 
 Cases come from schemathesis's strategies (valid and invalid inputs) and run through Hypothesis
 directly, one operation after another. Locally each operation gets
-``ICRMS_SCHEMATHESIS_EXAMPLES`` cases of each kind (default 12 valid + 12 invalid: over 1,000
+``ICRMS_SCHEMATHESIS_EXAMPLES`` cases of each kind (default 16 valid + 16 invalid: over 1,000
 in all); CI (``CI=true``) runs 1 + 1 per operation to stay within its time budget.
 """
 
@@ -26,7 +26,7 @@ from icrms.auth.schemas import Role, TokenCreate
 from icrms.core.db import Store
 from icrms.settings import Settings
 
-EXAMPLES = int(os.environ.get("ICRMS_SCHEMATHESIS_EXAMPLES", "1" if os.environ.get("CI") else "12"))
+EXAMPLES = int(os.environ.get("ICRMS_SCHEMATHESIS_EXAMPLES", "1" if os.environ.get("CI") else "16"))
 
 
 def test_no_operation_answers_a_server_error(tmp_path: Path) -> None:

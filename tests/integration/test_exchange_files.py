@@ -98,7 +98,13 @@ def test_a_new_version_of_an_adopted_indicator_suspends_the_profile(
     first = deliver(b, share(a))
     with b.store.session() as s:
         inbox.adopt_indicator(s, item_id=first.inbox_items[0], actor="b")
-        profiles.set_status(s, code="XA.REV-UV-PHONES", status="active", today=date(2026, 1, 1))
+        profiles.set_status(
+            s,
+            code="XA.REV-UV-PHONES",
+            status="active",
+            today=date(2026, 1, 1),
+            approved_by="second-analyst",
+        )
     with a.store.session() as s:
         profiles.edit_profile(
             s,
@@ -398,7 +404,13 @@ def test_feedback_loop_through_files(pair_any: tuple[Instance, Instance]) -> Non
     result = deliver(b, share(a, tlp="amber"))
     with b.store.session() as s:
         profile = inbox.adopt_indicator(s, item_id=result.inbox_items[0], actor="b")
-        profiles.set_status(s, code=profile.code, status="active", today=date(2026, 3, 1))
+        profiles.set_status(
+            s,
+            code=profile.code,
+            status="active",
+            today=date(2026, 3, 1),
+            approved_by="second-analyst",
+        )
         snapshot = selectivity.build_snapshot(s, secret=b"k" * 32, today=date(2026, 3, 2))
         declaration = DeclarationCreate.model_validate(
             {

@@ -191,7 +191,7 @@ def test_etl_writes_a_live_declaration_once_its_clearance_ends(
                 score=70,
             ),
         )
-        profiles.set_status(s, code="PHONES", status="active")
+        profiles.set_status(s, code="PHONES", status="active", approved_by="second-analyst")
         for n in (1, 2, 3):
             submit_declaration(s, declaration=make_declaration(n))
         snapshot = selectivity.build_snapshot(s, secret=b"etl-test")

@@ -132,12 +132,15 @@ def ctes(filters: KpiFilters) -> str:
         SELECT DISTINCT declaration_id, version, kind FROM fact_assessment_reason
         WHERE selected AND kind IN ('profile', 'watchlist', 'model')),
     src AS (
-        SELECT ctl.*, CASE
-                 WHEN ctl.is_random = 1 THEN 'random'
-                 WHEN ctl.is_manual = 1 THEN 'manual'
-                 WHEN cited.kind IS NOT NULL THEN cited.kind
-                 WHEN ctl.is_targeted = 1 THEN 'targeted'
-                 ELSE 'manual' END AS source
-        FROM ctl LEFT JOIN cited
+        SELECT ctl.*, 'random' AS source FROM ctl WHERE ctl.is_random = 1
+        UNION ALL
+        SELECT ctl.*, 'manual' AS source FROM ctl WHERE ctl.is_random = 0 AND ctl.is_manual = 1
+        UNION ALL
+        SELECT ctl.*, cited.kind AS source FROM ctl JOIN cited
           ON cited.declaration_id = ctl.declaration_id AND cited.version = ctl.version
-         AND NOT (ctl.is_random = 1 OR ctl.is_manual = 1))"""
+        WHERE ctl.is_random = 0 AND ctl.is_manual = 0
+        UNION ALL
+        SELECT ctl.*, CASE WHEN ctl.is_targeted = 1 THEN 'targeted' ELSE 'manual' END AS source
+        FROM ctl WHERE ctl.is_random = 0 AND ctl.is_manual = 0 AND NOT EXISTS (
+            SELECT 1 FROM cited WHERE cited.declaration_id = ctl.declaration_id
+               AND cited.version = ctl.version))"""

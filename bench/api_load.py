@@ -194,11 +194,12 @@ def main() -> None:
     pool = declarations(home, 5000)
     port = free_port()
     env = {**os.environ, "ICRMS_HOME": str(home)}
+    log = (home / "serve.log").open("ab")  # a pipe nobody reads would block the server
     server = subprocess.Popen(
         [sys.executable, "-m", "icrms", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -12,9 +12,9 @@ from icrms.controls.schemas import ControlResultCreate, ControlResultRead
 from icrms.controls.service import record_control_result
 from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate
-from icrms.declarations.service import get_declaration, submit_declaration
+from icrms.declarations.service import get_declaration, stored_version, submit_declaration
 from icrms.declarations.tables import DeclarationRow
-from icrms.errors import ConflictError, NotFoundError, ValidationError
+from icrms.errors import AssessmentError, ConflictError, NotFoundError, ValidationError, cut
 from icrms.live.schemas import ReplayResult, Submission
 from icrms.live.snapshots import LiveSnapshots
 from icrms.selectivity import service as selectivity
@@ -25,10 +25,24 @@ from icrms.selectivity.tables import AssessmentRow
 def submit(
     session: Session, *, snapshot: Snapshot, declaration: DeclarationCreate, actor: str
 ) -> Submission:
-    """Store a declaration version and assess it; a resubmission returns what is stored."""
+    """Assess a declaration version and store it with its assessment, or refuse it whole.
+
+    A resubmission returns what is stored. The declaration is decided before anything is
+    written: when the assessment fails, nothing of the declaration is in the session and the
+    caller gets an :class:`AssessmentError` naming it (never a declaration stored unassessed).
+    """
     started = now()
-    stored = submit_declaration(session, declaration=declaration)
-    assessment = selectivity.assess(session, snapshot=snapshot, declaration=declaration)
+    stored = stored_version(session, declaration=declaration)  # refuses other content first
+    try:
+        assessment = selectivity.assess(session, snapshot=snapshot, declaration=declaration)
+    except Exception as exc:
+        raise AssessmentError(
+            f"declaration {declaration.declaration_id} version {declaration.version} was not "
+            f"stored: its assessment failed ({type(exc).__name__}: {cut(str(exc), 200)}); "
+            "nothing was kept, send it again once the fault is fixed"
+        ) from exc
+    if stored is None:
+        stored = submit_declaration(session, declaration=declaration)
     if stored.received_at >= started:
         audit.record(
             session,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from icrms.declarations.service import get_declaration
 from icrms.errors import NotFoundError
 from icrms.profiles import watchlists
 from icrms.profiles.service import active_profile_set, get_profile
-from icrms.profiles.tables import ProfileSetRow
+from icrms.profiles.tables import ProfileSetRow, WatchlistEntryRow
 from icrms.selectivity.engine import CompiledProfile, Decision, Scorer, Snapshot, decide
 from icrms.selectivity.schemas import AssessmentRead, PolicyConfig
 from icrms.selectivity.tables import AssessmentRow, PolicyRow
@@ -42,15 +43,40 @@ def build_snapshot(
 ) -> Snapshot:
     """Compile what is in force now: the active profile set, watchlists and policy."""
     policy_version, policy = current_policy(session)
-    set_version, profiles = active_profile_set(session, today=today or now().date())
+    moment = now()
+    set_version, profiles = active_profile_set(session, today=today or moment.date())
     return Snapshot(
         policy_version,
         policy,
         set_version,
         [CompiledProfile.of(p) for p in profiles],
-        watchlists.snapshot(session),
+        watchlists.snapshot(session, at=moment),
         secret,
         scorer,
+        _next_expiry(session, moment),
+    )
+
+
+def _next_expiry(session: Session, moment: datetime) -> datetime | None:
+    """When the first watchlist entry in force at ``moment`` expires."""
+    return session.scalar(
+        select(func.min(WatchlistEntryRow.expires_at)).where(
+            WatchlistEntryRow.removed_at.is_(None),
+            WatchlistEntryRow.added_at <= moment,
+            WatchlistEntryRow.expires_at > moment,
+        )
+    )
+
+
+def _in_force_at(session: Session, snapshot: Snapshot, moment: datetime) -> Snapshot:
+    """The snapshot with the watchlists in force at ``moment`` (a warm one may hold an entry
+    that has expired since it was built: the decision, like its replay, must not count it)."""
+    if snapshot.watchlists_until is None or moment < snapshot.watchlists_until:
+        return snapshot
+    return replace(
+        snapshot,
+        watchlists=watchlists.snapshot(session, at=moment),
+        watchlists_until=_next_expiry(session, moment),
     )
 
 
@@ -74,8 +100,9 @@ def assess(
         return _read(existing)
     rows = declaration.item_rows()
     lodged_date = rows[0]["lodged_date"]
+    moment = now()  # the assessment's time: replay reads the watchlists in force then
     decision = decide(
-        snapshot,
+        _in_force_at(session, snapshot, moment),
         rows,
         reds_so_far=_reds(session, snapshot, declaration.office_code, lodged_date, None),
     )
@@ -84,7 +111,7 @@ def assess(
         version=declaration.version,
         office_code=declaration.office_code,
         lodged_date=lodged_date,
-        assessed_at=now(),
+        assessed_at=moment,
         channel=decision.channel,
         score=decision.score,
         policy_version=snapshot.policy_version,

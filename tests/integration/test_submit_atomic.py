@@ -76,12 +76,9 @@ def test_a_failing_assessment_stores_nothing_even_if_the_caller_carries_on(store
     """Before: the declaration was written first, so a caller that went on after the error
     (a batch loop, a retrying worker) committed it unassessed."""
     declaration = make_declaration(1)
-    with store.session() as s:
-        with pytest.raises(AssessmentError) as caught:
-            flows.submit(
-                s, snapshot=snapshot(store, broken=True), declaration=declaration, actor="t"
-            )
-        # the caller swallows the error and commits what its session holds
+    # the caller swallows the error, and its session commits what it holds
+    with store.session() as s, pytest.raises(AssessmentError) as caught:
+        flows.submit(s, snapshot=snapshot(store, broken=True), declaration=declaration, actor="t")
     message = str(caught.value)
     assert "declaration 2026-0042-000001 version 1 was not stored" in message
     assert "RuntimeError: model file unreadable" in message
@@ -96,14 +93,14 @@ def test_a_failing_assessment_stores_nothing_even_if_the_caller_carries_on(store
 
 def test_a_batch_with_one_failing_assessment_stores_none(store: Store) -> None:
     broken = snapshot(store, broken=True)
-    with pytest.raises(AssessmentError, match="2026-0042-000001 version 1 was not stored"):
-        with store.session() as s:
-            flows.submit_batch(
-                s,
-                snapshot=broken,
-                declarations=[make_declaration(1), make_declaration(2)],
-                actor="t",
-            )
+    refused = "2026-0042-000001 version 1 was not stored"
+    with pytest.raises(AssessmentError, match=refused), store.session() as s:
+        flows.submit_batch(
+            s,
+            snapshot=broken,
+            declarations=[make_declaration(1), make_declaration(2)],
+            actor="t",
+        )
     assert stored_counts(store) == (0, 0, 0)
 
 

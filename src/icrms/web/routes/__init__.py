@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from icrms.web.routes import (
     audit,
+    dashboards,
     declarations,
     home,
     jobs,
@@ -26,4 +27,5 @@ PAGES: list[APIRouter] = [
     models.router,
     jobs.router,
     audit.router,
+    dashboards.router,
 ]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from pathlib import Path
-
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect

@@ -100,5 +100,5 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     )  # fmt: skip
     rows = list(csv.reader(io.StringIO(to_csv(result))))
     assert rows[0] == ["importer", "hits", "revenue"]
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "-3", ""]
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "-3", ""]
     assert rows[2] == ["'@SUM(A1)", "2", "1.5"]

@@ -22,8 +22,7 @@ from icrms.profiles.files import read_profiles
 from icrms.selectivity.bulk import bulk_assess_and_store
 from icrms.selectivity.service import build_snapshot
 from icrms.warehouse.base import open_warehouse
-from icrms.web.charts import column_format
-from icrms.web.dashboards import number
+from icrms.web.charts import column_format, number
 from tests.e2e.conftest import Served, log_in
 
 pytestmark = pytest.mark.e2e

@@ -104,6 +104,24 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+def number(value: object, fmt: str = "count") -> str:
+    """A figure as a manager reads it: 12.3 %, 4.5 h, 1.25, 12,345."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    number = float(value)  # type: ignore[arg-type]
+    if fmt == "percent":
+        return f"{100 * number:.1f} %"
+    if fmt == "hours":
+        return f"{number:.1f} h"
+    if fmt == "ratio":
+        return f"{number:.2f}"
+    if fmt == "amount":
+        return f"{number:,.0f}"
+    return f"{number:,.0f}" if number == int(number) or abs(number) >= 100 else f"{number:.2f}"
+
+
 def column_format(column: str) -> str:
     """How a KPI column reads: percent, hours, ratio, amount or count."""
     if column.endswith(("rate", "share", "precision")) or column.startswith("ci_"):

@@ -13,28 +13,10 @@ from icrms.core.outputs import safe_cell
 from icrms.kpis.catalogue import FAMILIES, INDICATORS
 from icrms.kpis.dashboards import Panel, Quiet, View, stopped_hitting
 from icrms.kpis.schemas import KpiResult
-from icrms.web.charts import column_format, panel_figure
+from icrms.web.charts import column_format, number, panel_figure
 
 DRILLABLE = ("period", "office", "channel", "hs_chapter", "origin", "profile")
 MAX_ROWS = 200  # rows shown in a page's table; the CSV has all of them
-
-
-def number(value: object, fmt: str) -> str:
-    """A figure as a manager reads it: 12.3 %, 4.5 h, 1.25, 12,345."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    number = float(value)  # type: ignore[arg-type]
-    if fmt == "percent":
-        return f"{100 * number:.1f} %"
-    if fmt == "hours":
-        return f"{number:.1f} h"
-    if fmt == "ratio":
-        return f"{number:.2f}"
-    if fmt == "amount":
-        return f"{number:,.0f}"
-    return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
 
 
 @dataclass

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from icrms.web.routes import (
     audit,
     declarations,
+    exchange,
     home,
     jobs,
     lists,
@@ -25,5 +26,6 @@ PAGES: list[APIRouter] = [
     lists.router,
     models.router,
     jobs.router,
+    exchange.router,
     audit.router,
 ]

@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from icrms.auth import service as auth
+from icrms.auth import tokens
 from icrms.auth.schemas import Principal, Role
 from icrms.core.db import Store
 from icrms.errors import AuthenticationError, PermissionDeniedError
@@ -78,9 +79,12 @@ async def get_principal(request: Request) -> Principal:
             raise AuthenticationError("Authorization must be 'Bearer <API token>'")
         with store.session() as session:
             principal = auth.resolve_token(session, token=token.strip())
+        if principal.token_id is not None:
+            request.app.state.usage.token_used(principal.token_id)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         with store.session() as session:
             principal = auth.resolve_session(session, session_id=cookie)
+        request.app.state.usage.session_seen(tokens.digest(cookie))
         if request.method not in SAFE_METHODS and not await _csrf_ok(request, principal.csrf_token):
             raise PermissionDeniedError("missing or wrong CSRF token; reload the page")
     else:

@@ -17,11 +17,17 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from icrms.errors import IcrmsError, TooManyRequestsError, ValidationError
+from icrms.errors import (
+    IcrmsError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    ValidationError,
+)
 
 log = logging.getLogger("icrms.api")
 PROBLEM = "application/problem+json"
 # RFC 9110 names (Python 3.11's HTTPStatus still has the older RFC 7231 phrases)
+RETRY_BUSY = 5  # seconds a client waits before asking a busy resource again
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 HtmlErrors = Callable[[Request, int, str, list[dict[str, Any]]], Response]
 
@@ -93,6 +99,8 @@ def register(app: FastAPI) -> None:
         headers = (
             {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
         )
+        if isinstance(exc, ServiceUnavailableError):
+            headers = {"Retry-After": str(RETRY_BUSY)}
         if exc.status_code == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
         if exc.status_code >= 500:

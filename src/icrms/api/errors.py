@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from icrms.errors import (
@@ -122,6 +123,19 @@ def register(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return problem(request, exc.status_code, str(exc.detail), None, dict(exc.headers or {}))
+
+    @app.exception_handler(OperationalError)
+    async def _store(request: Request, exc: OperationalError) -> Response:
+        if "database is locked" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        log.warning("store busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            request,
+            503,
+            "the store is busy; nothing was stored: retry shortly (with the same Idempotency-Key)",
+            None,
+            {"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

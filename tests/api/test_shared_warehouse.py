@@ -23,10 +23,10 @@ from icrms.settings import Settings
 from tests.api.conftest import Headers
 from tests.factories import declaration_json, native_row, write_csv
 
-HOLD = (
-    "import sys; from pathlib import Path; from icrms.warehouse.duckdb import DuckDBWarehouse\n"
-    "with DuckDBWarehouse(Path(sys.argv[1])):\n"
-    "    print('held', flush=True); sys.stdin.readline()\n"
+HOLD = (  # another process with the warehouse file open for writing, until told to stop
+    "import sys, duckdb\n"
+    "held = duckdb.connect(sys.argv[1])\n"
+    "print('held', flush=True); sys.stdin.readline(); held.close()\n"
 )
 
 

@@ -91,6 +91,9 @@ def create_app(
         app.include_router(router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
+    from icrms.api.routes.taxii import PREFIX, create_taxii_app
+
+    app.mount(PREFIX, create_taxii_app(app, max_body=MAX_BODY))
     from icrms.web.app import mount
 
     mount(app)

@@ -22,6 +22,7 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_LIMIT = 500
 MAX_ID = 2_147_483_647  # the stores' integer columns (PostgreSQL INTEGER)
+EXCHANGE_PREFIX = "/taxii2/"  # the only routes a partner token reaches (api/routes/taxii.py)
 
 
 def get_store(request: Request) -> Store:
@@ -89,6 +90,10 @@ async def get_principal(request: Request) -> Principal:
             raise PermissionDeniedError("missing or wrong CSRF token; reload the page")
     else:
         raise AuthenticationError("authentication required: log in or send an API token")
+    if principal.role is Role.partner and not request.url.path.startswith(EXCHANGE_PREFIX):
+        raise PermissionDeniedError(
+            "a partner token reaches the exchange endpoints only (/taxii2/)"
+        )
     request.state.principal = principal
     return principal
 

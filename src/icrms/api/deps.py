@@ -23,6 +23,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_LIMIT = 500
 MAX_ID = 2_147_483_647  # the stores' integer columns (PostgreSQL INTEGER)
 EXCHANGE_PREFIX = "/taxii2/"  # the only routes a partner token reaches (api/routes/taxii.py)
+PARTNER_PAGES = {"/", "/logout"}  # a partner's browser session: the start page and logging out
 
 
 def get_store(request: Request) -> Store:
@@ -90,7 +91,12 @@ async def get_principal(request: Request) -> Principal:
             raise PermissionDeniedError("missing or wrong CSRF token; reload the page")
     else:
         raise AuthenticationError("authentication required: log in or send an API token")
-    if principal.role is Role.partner and not request.url.path.startswith(EXCHANGE_PREFIX):
+    path = request.url.path
+    if (
+        principal.role is Role.partner
+        and not path.startswith(EXCHANGE_PREFIX)
+        and not (principal.via == "session" and path in PARTNER_PAGES)
+    ):
         raise PermissionDeniedError(
             "a partner token reaches the exchange endpoints only (/taxii2/)"
         )

@@ -8,6 +8,7 @@ from icrms.web.routes import (
     audit,
     dashboards,
     declarations,
+    exchange,
     home,
     jobs,
     lists,
@@ -26,6 +27,7 @@ PAGES: list[APIRouter] = [
     lists.router,
     models.router,
     jobs.router,
+    exchange.router,
     audit.router,
     dashboards.router,
 ]

@@ -80,7 +80,8 @@ def test_a_failing_assessment_stores_nothing_even_if_the_caller_carries_on(store
     with store.session() as s, pytest.raises(AssessmentError) as caught:
         flows.submit(s, snapshot=snapshot(store, broken=True), declaration=declaration, actor="t")
     message = str(caught.value)
-    assert "declaration 2026-0042-000001 version 1 was not stored" in message
+    assert "declaration 2026-0042-000001 version 1 could not be assessed" in message
+    assert "nothing of it was stored" in message
     assert "RuntimeError: model file unreadable" in message
     assert stored_counts(store) == (0, 0, 0)
     with store.session() as s:
@@ -93,7 +94,7 @@ def test_a_failing_assessment_stores_nothing_even_if_the_caller_carries_on(store
 
 def test_a_batch_with_one_failing_assessment_stores_none(store: Store) -> None:
     broken = snapshot(store, broken=True)
-    refused = "2026-0042-000001 version 1 was not stored"
+    refused = "2026-0042-000001 version 1 could not be assessed"
     with pytest.raises(AssessmentError, match=refused), store.session() as s:
         flows.submit_batch(
             s,
@@ -124,7 +125,7 @@ def test_the_api_refuses_the_declaration_with_a_clear_error(
         )
         refused = client.post("/api/v1/declarations", json=body, headers=headers)
         assert refused.status_code == 500, refused.text
-        assert "2026-0042-000007 version 1 was not stored" in refused.json()["detail"]
+        assert "2026-0042-000007 version 1 could not be assessed" in refused.json()["detail"]
         assert stored_counts(store)[:2] == (0, 0)
         monkeypatch.setattr(app.state.snapshots, "current", healthy)
         gone = client.get("/api/v1/declarations/2026-0042-000007", headers=headers)

@@ -14,7 +14,7 @@ from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration, stored_version, submit_declaration
 from icrms.declarations.tables import DeclarationRow
-from icrms.errors import AssessmentError, ConflictError, NotFoundError, ValidationError, cut
+from icrms.errors import ConflictError, NotFoundError, ValidationError
 from icrms.live.schemas import ReplayResult, Submission
 from icrms.live.snapshots import LiveSnapshots
 from icrms.selectivity import service as selectivity
@@ -30,17 +30,12 @@ def submit(
     A resubmission returns what is stored. The declaration is decided before anything is
     written: when the assessment fails, nothing of the declaration is in the session and the
     caller gets an :class:`AssessmentError` naming it (never a declaration stored unassessed).
+    Deciding first also keeps SQLite's one write lock, taken by the first write until commit,
+    to a few inserts rather than the assessment's work.
     """
     started = now()
     stored = stored_version(session, declaration=declaration)  # refuses other content first
-    try:
-        assessment = selectivity.assess(session, snapshot=snapshot, declaration=declaration)
-    except Exception as exc:
-        raise AssessmentError(
-            f"declaration {declaration.declaration_id} version {declaration.version} was not "
-            f"stored: its assessment failed ({type(exc).__name__}: {cut(str(exc), 200)}); "
-            "nothing was kept, send it again once the fault is fixed"
-        ) from exc
+    assessment = selectivity.assess(session, snapshot=snapshot, declaration=declaration)
     if stored is None:
         stored = submit_declaration(session, declaration=declaration)
     if stored.received_at >= started:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration
-from icrms.errors import NotFoundError
+from icrms.errors import AssessmentError, NotFoundError, cut
 from icrms.profiles import watchlists
 from icrms.profiles.service import active_profile_set, get_profile
 from icrms.profiles.tables import ProfileSetRow, WatchlistEntryRow
@@ -83,7 +83,13 @@ def _in_force_at(session: Session, snapshot: Snapshot, moment: datetime) -> Snap
 def assess(
     session: Session, *, snapshot: Snapshot, declaration: DeclarationCreate
 ) -> AssessmentRead:
-    """Assess a declaration and store the assessment (the same inputs return the stored one)."""
+    """Assess a declaration and store the assessment (the same inputs return the stored one).
+
+    Nothing is written before the decision is made.
+
+    Raises:
+        AssessmentError: the decision failed (a model or rule raised); nothing was written.
+    """
     model_version = snapshot.scorer.version if snapshot.scorer else None
     existing = session.scalar(
         select(AssessmentRow).where(
@@ -101,11 +107,16 @@ def assess(
     rows = declaration.item_rows()
     lodged_date = rows[0]["lodged_date"]
     moment = now()  # the assessment's time: replay reads the watchlists in force then
-    decision = decide(
-        _in_force_at(session, snapshot, moment),
-        rows,
-        reds_so_far=_reds(session, snapshot, declaration.office_code, lodged_date, None),
-    )
+    in_force = _in_force_at(session, snapshot, moment)
+    reds = _reds(session, snapshot, declaration.office_code, lodged_date, None)
+    try:
+        decision = decide(in_force, rows, reds_so_far=reds)
+    except Exception as exc:  # a broken model or rule: refuse, never store it unassessed
+        raise AssessmentError(
+            f"declaration {declaration.declaration_id} version {declaration.version} could not "
+            f"be assessed ({type(exc).__name__}: {cut(str(exc), 200)}); it was refused and "
+            "nothing of it was stored: send it again once the fault is fixed"
+        ) from exc
     row = AssessmentRow(
         declaration_id=declaration.declaration_id,
         version=declaration.version,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +12,7 @@ import pyarrow as pa
 
 from icrms.profiles.schemas import ProfileRead, WatchlistRead
 from icrms.profiles.watchlists import WatchlistSnapshot
-from icrms.selectivity.engine import CompiledProfile, Snapshot, decide
+from icrms.selectivity.engine import CompiledProfile, Scorer, Snapshot, decide
 from icrms.selectivity.schemas import PolicyConfig
 
 SECRET = b"equivalence-secret"
@@ -84,8 +86,84 @@ def compiled(
     )  # type: ignore[arg-type]
 
 
-def snapshot(items: pa.Table) -> Snapshot:
-    """Profiles above, watchlists drawn from the data, a policy using every option."""
+CATEGORIES = ("revenue", "security", "health", "ipr", "drugs", "other")
+SHAPES = 10
+
+
+def generated_profiles(items: pa.Table, count: int = 210, seed: int = 5) -> list[CompiledProfile]:
+    """``count`` profiles over ten criterion shapes, their constants drawn from the data.
+
+    Profiles of one shape differ only in constants, so the bulk engine matches each shape in
+    one join; categories, scores, channels and selection rates vary so that AEO facilitation,
+    sampling and every channel occur.
+    """
+    rng = random.Random(seed)
+
+    def values(column: str) -> list[Any]:
+        return sorted({v for v in items.column(column).to_pylist() if v is not None})
+
+    hs2, hs4, hs6 = values("hs2"), values("hs4"), values("hs6")
+    countries, importers, offices = (
+        values("country_of_origin"),
+        values("importer_id"),
+        values("office_code"),
+    )
+    modes = values("transport_mode")
+    words = sorted({w.lower() for d in values("description") for w in d.split() if len(w) >= 4})
+    shapes: list[Callable[[], str]] = [
+        lambda: f"hs4 = '{rng.choice(hs4)}' AND unit_value < {rng.choice([2, 15, 60, 400, 900])}",
+        lambda: (
+            f"hs6 IN ('{rng.choice(hs6)}', '{rng.choice(hs6)}') "
+            f"AND country_of_origin = '{rng.choice(countries)}'"
+        ),
+        lambda: (
+            f"importer_id = '{rng.choice(importers)}' AND customs_value > {rng.choice([0, 5000, 50000])}"
+        ),
+        lambda: (
+            f"country_of_origin = '{rng.choice(countries)}' AND hs2 = '{rng.choice(hs2)}' AND NOT aeo"
+        ),
+        lambda: (
+            f"lower(description) LIKE '%{rng.choice(words)}%' AND quantity > {rng.choice([10, 1000, 20000])}"
+        ),
+        lambda: f"in_watchlist('importers', importer_id) AND hs2 = '{rng.choice(hs2)}'",
+        lambda: (
+            f"office_code = '{rng.choice(offices)}' AND coalesce(duty_rate, 0) < {rng.choice([0.01, 0.07, 0.2])}"
+        ),
+        lambda: (
+            f"transport_mode = '{rng.choice(modes)}' AND country_of_export <> country_of_origin "
+            f"AND hs4 = '{rng.choice(hs4)}'"
+        ),
+        lambda: (
+            f"net_mass_kg BETWEEN {rng.choice([0, 30, 1000])} AND {rng.choice([1300, 25000])} "
+            f"AND hs2 IN ('{rng.choice(hs2)}', '{rng.choice(hs2)}')"
+        ),
+        lambda: (
+            f"preference LIKE 'FTA%' AND unit_value > {rng.choice([1, 15, 700])} "
+            f"AND country_of_export = '{rng.choice(countries)}'"
+        ),
+    ]
+    assert len(shapes) == SHAPES
+    return [
+        compiled(
+            f"GEN-{i:03d}",
+            shapes[i % SHAPES](),
+            rng.choice([5, 10, 20, 30, 45, 60]),
+            CATEGORIES[(i // SHAPES) % len(CATEGORIES)],
+            rng.choice(["blue", "yellow", "yellow", "red"]),
+            rng.choice([1.0, 1.0, 0.5, 0.2]),
+        )
+        for i in range(count)
+    ]
+
+
+def snapshot(
+    items: pa.Table,
+    *,
+    extra: list[CompiledProfile] | None = None,
+    scorer: Scorer | None = None,
+    capacity: dict[str, int] | None = None,
+) -> Snapshot:
+    """Profiles above (and ``extra``), watchlists drawn from the data, a policy using every option."""
     importers = sorted(set(items.column("importer_id").to_pylist()))[::40]
     containers = sorted(
         {c for v in items.column("containers").to_pylist() if v for c in v.split(";")}
@@ -135,9 +213,10 @@ def snapshot(items: pa.Table) -> Snapshot:
         random_share_by_office={offices[0]: 0.2},
         random_share_by_procedure={"94": 0.1},
         aeo_revenue_score_pct=50,
-        red_capacity_by_office={offices[1]: 3, offices[2]: 1},
+        red_capacity_by_office=capacity if capacity is not None else {offices[1]: 3, offices[2]: 1},
     )
-    return Snapshot(7, policy, 11, [compiled(*c) for c in CRITERIA], lists, SECRET)
+    profiles = [compiled(*c) for c in CRITERIA] + (extra or [])
+    return Snapshot(7, policy, 11, profiles, lists, SECRET, scorer)
 
 
 def live_decisions(snap: Snapshot, items: pa.Table) -> dict[tuple[str, int], dict[str, Any]]:

@@ -210,10 +210,13 @@ def simulate(
         console.print(
             f"{len(result['weeks'])} weeks, inspection {inspection_rate}, exploration {exploration}"
         )
+        def share(value: float | None) -> str:  # None: the week had nothing to measure
+            return "  n/a" if value is None else f"{value:.3f}"
+
         for w in result["weeks"]:
             console.print(
-                f"  {w['week']}  inspected {w['inspected']:>5}  precision {w['precision']:.3f} "
-                f"(norm {w['norm_precision']:.3f})  revenue norm {w['norm_revenue']}"
+                f"  {w['week']}  inspected {w['inspected']:>5}  precision {share(w['precision'])} "
+                f"(norm {share(w['norm_precision'])})  revenue norm {w['norm_revenue']}"
             )
         console.print(f"  mean {result['mean']}")
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from icrms.models import pipeline
 from icrms.models.derive import feature_names
-from icrms.models.features import ITEM_COLUMNS
+from icrms.models.features import item_columns_sql
 from icrms.models.live import explain
 from icrms.models.registry import Artifact
 from icrms.warehouse.base import Warehouse
@@ -20,7 +20,7 @@ BATCH = 200_000
 
 def scoring_rows_sql(items_sql: str) -> str:
     """Item rows of ``items_sql`` (fact_item shaped) in the shape the feature query reads."""
-    cols = ", ".join(ITEM_COLUMNS)
+    cols = item_columns_sql("s")
     return (
         f"SELECT {cols}, count(*) OVER (PARTITION BY declaration_id, version) AS n_items "
         f"FROM ({items_sql}) s"

@@ -61,6 +61,9 @@ def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, 
 def _item_view(row: Row) -> dict[str, Any]:
     """A live item row with the derived fields the warehouse adds (HS levels, unit value)."""
     out = dict(row)
+    for key, default in features.KEY_DEFAULTS.items():
+        if out.get(key) is None:
+            out[key] = default
     hs = str(out.get("hs_code") or "")
     for n in (2, 4, 6):
         out.setdefault(f"hs{n}", hs[:n] or None)

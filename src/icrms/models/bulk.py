@@ -52,9 +52,13 @@ def bulk_contributions(warehouse: Warehouse, artifact: Artifact, *, items_sql: s
     for i, key in enumerate(zip(cols["declaration_id"], cols["version"], strict=True)):
         groups.setdefault((str(key[0]), int(key[1])), []).append(i)
     tops = [max(idx, key=lambda i: p[i]) for idx in groups.values()]
-    contribs = (
-        artifact.model.forest.contributions(x[tops]) if tops else np.zeros((0, len(names) + 1))
-    )
+    # explanations only where the decision is yellow or red (as live scoring does)
+    explained = [i for i in tops if p[i] >= artifact.model.thresholds.get("yellow_at", 2)]
+    contribs: list[np.ndarray | None] = [None] * len(tops)
+    if explained:
+        rows_of = {i: n for n, i in enumerate(explained)}
+        values = artifact.model.forest.contributions(x[explained])
+        contribs = [values[rows_of[i]] if i in rows_of else None for i in tops]
     out: dict[str, list[Any]] = {
         k: []
         for k in ("declaration_id", "version", "score", "min_channel", "probability", "reason")

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from icrms.web.routes import (
     audit,
+    dashboards,
     declarations,
     exchange,
     home,
@@ -28,4 +29,5 @@ PAGES: list[APIRouter] = [
     jobs.router,
     exchange.router,
     audit.router,
+    dashboards.router,
 ]

@@ -106,8 +106,9 @@ def test_an_indicator_goes_round_the_loop(pair: Pair) -> None:
     )
     assert control.status_code == 201, control.text
 
-    feedback = b.cli_json("exchange", "feedback")
-    assert [s["recipients"] for s in feedback["sent"]] == [["XA"]]
+    synced = b.cli_json("exchange", "sync", "--partner", "XA")  # queues the sighting
+    assert [s["recipients"] for s in synced["feedback_sent"]] == [["XA"]]
+    assert b.cli_json("exchange", "sync", "--partner", "XA")["feedback_sent"] == []
     back = a.cli_json("exchange", "sync", "--partner", "XB")["pulled"][0]
     assert (back["accepted"], back["refused"]) == (1, []), back
     sightings = a.cli_json("exchange", "sightings")

@@ -53,7 +53,6 @@ STAGING = "_staging"
 # '${env:ICRMS_POLICY_SECRET}' must stay text (Spark replaces it by default, before parsing).
 NO_SUBSTITUTION: dict[str, str] = {
     "spark.sql.variable.substitute": "false",
-    "spark.sql.parser.escapedStringLiterals": "false",  # backslash escapes, as icrms writes them
 }
 
 # Settings for a session the warehouse builds (static ones only apply when the JVM starts).

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from icrms.profiles.rules import case
+
 ANY = "%"
 ONE = "_"
 LIT = "lit"
@@ -31,8 +33,8 @@ class LikePattern:
     parts: tuple[tuple[str, str], ...]
 
     def lowered(self) -> LikePattern:
-        """The pattern with its literal text lower-cased (for ILIKE)."""
-        return LikePattern(tuple((k, t.lower()) for k, t in self.parts))
+        """The pattern with its literal text lower-cased as DuckDB's LOWER does (for ILIKE)."""
+        return LikePattern(tuple((k, case.lower(t)) for k, t in self.parts))
 
     def sql(self) -> tuple[str, bool]:
         """Canonical SQL pattern text and whether it needs ``ESCAPE '\\'``."""

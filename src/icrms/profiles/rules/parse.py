@@ -74,6 +74,13 @@ def parse_criterion(
     if root.type != "bool":
         got = "NULL" if root.type == ir.NULL else root.type
         raise CriterionError(criterion, f"criterion must be a boolean expression, got {got}", 0)
+    if ir.compiled_size(root) > ir.MAX_COMPILED_SIZE:
+        raise CriterionError(
+            criterion,
+            "criterion is too complex: its nested divisions and ROUNDs would compile to more "
+            f"than {ir.MAX_COMPILED_SIZE:,} terms",
+            0,
+        )
     fields = frozenset(n.name for n in ir.walk(root) if isinstance(n, ir.Col))
     lists = frozenset(n.name for n in ir.walk(root) if isinstance(n, ir.Watch))
     return Criterion(criterion, root, fields, lists, cat)

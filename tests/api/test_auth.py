@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from icrms.api.app import create_app
 from icrms.audit import service as audit
+from icrms.auth import service as auth
 from icrms.auth.schemas import Role
 from icrms.auth.tables import ApiTokenRow
+from icrms.auth.usage import UsageNotes
 from icrms.core.clock import now
 from icrms.core.db import Store
 from icrms.errors import ConfigurationError
@@ -195,3 +199,33 @@ def test_metrics_need_a_role_and_count_requests(client: TestClient, system: Head
         'icrms_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'
         in text
     )
+
+
+def _last_used(store: Store) -> list[object]:
+    with store.session() as s:
+        return [t.last_used_at for t in auth.list_tokens(s)]
+
+
+def test_token_use_is_noted_once_a_minute_off_the_request(
+    app: FastAPI, client: TestClient, api_store: Store, system: Headers
+) -> None:
+    assert _last_used(api_store) == [None]
+    assert client.get("/api/v1/jobs", headers=system).status_code in (200, 403)
+    app.state.usage.flush()
+    first = _last_used(api_store)
+    assert first[0] is not None
+    client.get("/api/v1/jobs", headers=system)
+    app.state.usage.flush()
+    assert _last_used(api_store) == first  # within the minute: not written again
+
+
+def test_a_failed_last_use_note_does_not_fail_the_request(
+    app: FastAPI, client: TestClient, tmp_path: Path, system: Headers
+) -> None:
+    unmigrated = Store(f"sqlite:///{tmp_path / 'empty.sqlite'}", upgrade=False)
+    app.state.usage = UsageNotes(unmigrated)
+    response = client.get("/api/v1/assessments/1", headers=system)
+    assert response.status_code == 404, response.text  # answered; the note could not be written
+    app.state.usage.flush()
+    assert app.state.usage.failures == 1
+    unmigrated.dispose()

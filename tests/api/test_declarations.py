@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
+from icrms.core.db import Store
 from tests.api.conftest import Headers
 from tests.factories import declaration_json
 
@@ -152,3 +155,26 @@ def test_snapshot_is_built_once_and_again_when_profiles_change(
     hit = client.post("/api/v1/declarations", headers=system, json=declaration_json(60)).json()
     assert snapshots.builds == built + 1
     assert any(r.get("list") == "seizures" for r in hit["assessment"]["reasons"])
+
+
+def test_a_busy_store_answers_503_and_the_retry_is_stored_once(
+    client: TestClient, api_store: Store, system: Headers, analyst: Headers, rules: None
+) -> None:
+    event.listen(
+        api_store.engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout=50")
+    )
+    api_store.engine.dispose()
+    holder = sqlite3.connect(api_store.url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the store's write lock
+    headers = {**system, "Idempotency-Key": "busy-1"}
+    try:
+        busy = client.post("/api/v1/declarations", headers=headers, json=declaration_json(7))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["Retry-After"] == "1" and "nothing was stored" in busy.json()["detail"]
+    again = client.post("/api/v1/declarations", headers=headers, json=declaration_json(7))
+    assert again.status_code == 201, again.text
+    found = client.get("/api/v1/declarations", headers=analyst, params={"q": "2026-0042-000007"})
+    assert len(found.json()["items"]) == 1

@@ -18,6 +18,7 @@ from icrms.api.deps import get_principal
 from icrms.api.metrics import Metrics
 from icrms.api.middleware import ServiceMiddleware
 from icrms.api.routes import PUBLIC_ROUTERS, ROUTERS
+from icrms.auth.usage import UsageNotes
 from icrms.core.db import Store
 from icrms.jobs.runner import JobRunner
 from icrms.live.snapshots import LiveSnapshots
@@ -71,11 +72,15 @@ def create_app(
     runner = JobRunner(store, settings, metrics=metrics)
     app.state.jobs = runner
     app.state.wake_jobs = runner.wake
+    usage = UsageNotes(store)
+    app.state.usage = usage
     app.state.snapshots = LiveSnapshots(store, settings, on_build=metrics.snapshot_builds.inc)
     app.state.on_start = [lambda _app: _warm(app)] + (
         [lambda _app: runner.start()] if run_jobs else []
     )
-    app.state.on_stop = [lambda _app: runner.stop()] if run_jobs else []
+    app.state.on_stop = ([lambda _app: runner.stop()] if run_jobs else []) + [
+        lambda _app: usage.close()
+    ]
     app.state.readiness = (
         {"jobs": lambda: "ok" if runner.alive() else "failed: job runner stopped"}
         if run_jobs
@@ -86,6 +91,9 @@ def create_app(
         app.include_router(router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_principal)])
+    from icrms.api.routes.taxii import PREFIX, create_taxii_app
+
+    app.mount(PREFIX, create_taxii_app(app, max_body=MAX_BODY))
     from icrms.web.app import mount
 
     mount(app)

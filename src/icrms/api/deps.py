@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from icrms.auth import service as auth
+from icrms.auth import tokens
 from icrms.auth.schemas import Principal, Role
 from icrms.core.db import Store
 from icrms.errors import AuthenticationError, PermissionDeniedError
@@ -21,6 +22,8 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_LIMIT = 500
 MAX_ID = 2_147_483_647  # the stores' integer columns (PostgreSQL INTEGER)
+EXCHANGE_PREFIX = "/taxii2/"  # the only routes a partner token reaches (api/routes/taxii.py)
+PARTNER_PAGES = {"/", "/logout"}  # a partner's browser session: the start page and logging out
 
 
 def get_store(request: Request) -> Store:
@@ -78,13 +81,25 @@ async def get_principal(request: Request) -> Principal:
             raise AuthenticationError("Authorization must be 'Bearer <API token>'")
         with store.session() as session:
             principal = auth.resolve_token(session, token=token.strip())
+        if principal.token_id is not None:
+            request.app.state.usage.token_used(principal.token_id)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         with store.session() as session:
             principal = auth.resolve_session(session, session_id=cookie)
+        request.app.state.usage.session_seen(tokens.digest(cookie))
         if request.method not in SAFE_METHODS and not await _csrf_ok(request, principal.csrf_token):
             raise PermissionDeniedError("missing or wrong CSRF token; reload the page")
     else:
         raise AuthenticationError("authentication required: log in or send an API token")
+    path = request.url.path
+    if (
+        principal.role is Role.partner
+        and not path.startswith(EXCHANGE_PREFIX)
+        and not (principal.via == "session" and path in PARTNER_PAGES)
+    ):
+        raise PermissionDeniedError(
+            "a partner token reaches the exchange endpoints only (/taxii2/)"
+        )
     request.state.principal = principal
     return principal
 

@@ -15,13 +15,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from icrms.errors import IcrmsError, TooManyRequestsError, ValidationError
+from icrms.errors import (
+    IcrmsError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    ValidationError,
+)
 
 log = logging.getLogger("icrms.api")
 PROBLEM = "application/problem+json"
 # RFC 9110 names (Python 3.11's HTTPStatus still has the older RFC 7231 phrases)
+RETRY_BUSY = 5  # seconds a client waits before asking a busy resource again
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 HtmlErrors = Callable[[Request, int, str, list[dict[str, Any]]], Response]
 
@@ -93,6 +100,8 @@ def register(app: FastAPI) -> None:
         headers = (
             {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
         )
+        if isinstance(exc, ServiceUnavailableError):
+            headers = {"Retry-After": str(RETRY_BUSY)}
         if exc.status_code == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
         if exc.status_code >= 500:
@@ -114,6 +123,19 @@ def register(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return problem(request, exc.status_code, str(exc.detail), None, dict(exc.headers or {}))
+
+    @app.exception_handler(OperationalError)
+    async def _store(request: Request, exc: OperationalError) -> Response:
+        if "database is locked" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        log.warning("store busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            request,
+            503,
+            "the store is busy; nothing was stored: retry shortly (with the same Idempotency-Key)",
+            None,
+            {"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

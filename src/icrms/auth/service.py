@@ -36,7 +36,6 @@ SESSION_MAX = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_CLIENT = 20
-LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def create_user(session: Session, *, user: UserCreate, actor: str) -> UserRead:
@@ -182,7 +181,10 @@ def logout(session: Session, *, session_id: str) -> None:
 
 
 def resolve_session(session: Session, *, session_id: str) -> Principal:
-    """The user behind a session cookie; expired, idle or ended sessions are refused."""
+    """The user behind a session cookie; expired, idle or ended sessions are refused.
+
+    Reads only: the idle timer is moved on by ``icrms.auth.usage`` (at most once a minute).
+    """
     web = session.get(SessionRow, tokens.digest(session_id))
     moment = now()
     if (
@@ -195,8 +197,6 @@ def resolve_session(session: Session, *, session_id: str) -> Principal:
     user = session.get(UserRow, web.user_id)
     if user is None or not user.active:
         raise AuthenticationError("not logged in or the session has ended")
-    if moment - web.last_seen_at > LAST_USED_EVERY:
-        web.last_seen_at = moment
     return _session_principal(user, web, session_id)
 
 
@@ -244,7 +244,10 @@ def revoke_token(session: Session, *, public_id: str, actor: str) -> TokenRead:
 
 
 def resolve_token(session: Session, *, token: str) -> Principal:
-    """The principal of a bearer token; malformed, unknown, expired or revoked ones are refused."""
+    """The principal of a bearer token; malformed, unknown, expired or revoked ones are refused.
+
+    Reads only: ``last_used_at`` is noted by ``icrms.auth.usage``, off the request.
+    """
     parts = tokens.split_token(token)
     row = (
         session.scalar(select(ApiTokenRow).where(ApiTokenRow.public_id == parts[0]))
@@ -260,8 +263,6 @@ def resolve_token(session: Session, *, token: str) -> Principal:
         or (row.expires_at is not None and row.expires_at <= moment)
     ):
         raise AuthenticationError("invalid, expired or revoked API token")
-    if row.last_used_at is None or moment - row.last_used_at > LAST_USED_EVERY:
-        row.last_used_at = moment
     return Principal(
         name=row.name,
         role=Role(row.role),

@@ -40,7 +40,8 @@ def generate(
         data,
         as_json,
         lambda: console.print(
-            f"{out}: {data['declarations']:,} declarations, {data['rows']:,} item rows",
+            f"{out}: {data['declarations']:,} declarations, {data['rows']:,} item rows; "
+            f"oracle (never read by training): {data['oracle']}",
             highlight=False,
         ),
     )

@@ -169,6 +169,15 @@ def evaluate(
                     f"  {k:<20} {v['mean']:.3f} ± {v['std']:.3f}   baseline "
                     f"{b['mean'] if b else float('nan'):.3f}   ratio {result['ratio'].get(k)}"
                 )
+        if "oracle_ratio" in result:
+            console.print("  against the oracle ranking (generated data):")
+            for k, v in result["oracle_ratio"].items():
+                b = result["baseline_oracle_ratio"].get(k)
+                console.print(
+                    f"  {k:<20} {v['mean']:.3f} ± {v['std']:.3f} × oracle "
+                    f"({result['oracle'][k]['mean']:.3f})   baseline "
+                    f"{b['mean'] if b else float('nan'):.3f} ×"
+                )
         if "unseen_pair" in result:
             console.print(f"  unseen (HS6, mass) rows: {result['unseen_pair']}")
         console.print(f"  train seconds {result['train_seconds']}")

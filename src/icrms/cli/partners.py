@@ -126,6 +126,31 @@ def set_(
     _partners([partner], as_json)
 
 
+@partners_app.command("token")
+@handle_errors
+def token(
+    code: str = typer.Argument(...),
+    days: int = typer.Option(365, "--days", min=1, max=3650, help="validity of the token"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Issue a partner its token for our TAXII endpoints (shown once; an earlier one is revoked)."""
+    from icrms.exchange.transport import issue_token
+
+    with store().session() as s:
+        issued = issue_token(s, code=code, days=days, actor=actor())
+    emit(
+        issued.model_dump(mode="json"),
+        as_json,
+        lambda: print_lines(
+            [
+                issued.token,
+                f"token {issued.public_id} for partner {code}, expires {issued.expires_at:%Y-%m-%d};"
+                " give it to the partner over a secure channel: it is not shown again",
+            ]
+        ),
+    )
+
+
 @partners_app.command("list")
 @handle_errors
 def list_(as_json: bool = JSON_OPTION) -> None:

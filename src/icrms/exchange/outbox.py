@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from icrms.audit import service as audit
 from icrms.core.clock import now
 from icrms.errors import NotFoundError, ValidationError
 from icrms.exchange import objects as objs
@@ -122,6 +123,19 @@ def _send(
                 )
             )
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="exchange.send",
+        object=f"bundle:{bundle['id']}",
+        detail={
+            "recipients": recipients,
+            "tlp": tlp,
+            "objects": len(bundle["objects"]),
+            "urgent": urgent,
+            "sha256": digest,
+        },
+    )
     return SentBundle(
         bundle_id=bundle["id"],
         recipients=recipients,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from icrms.audit import service as audit
 from icrms.core.clock import now
 from icrms.errors import ValidationError
 from icrms.exchange import objects as objs
@@ -73,6 +74,7 @@ def receive(
     except Refusal as refusal:
         bundle_id, issuer = _peek(raw)
         row = _log(session, bundle_id, issuer, via, at, "refused", str(refusal), 0, digest, None)
+        _audit(session, row, sender)
         return Received(
             received_id=row.id,
             bundle_id=bundle_id,
@@ -97,6 +99,7 @@ def receive(
         digest,
         raw.decode("utf-8"),
     )
+    _audit(session, row, sender)
     return Received(
         received_id=row.id,
         bundle_id=bundle["id"],
@@ -284,3 +287,20 @@ def _log(
     session.add(row)
     session.flush()
     return row
+
+
+def _audit(session: Session, row: ReceivedBundleRow, sender: str | None) -> None:
+    """Every bundle received goes into the audit trail, accepted or refused with its reason."""
+    audit.record(
+        session,
+        actor=f"partner:{sender}" if sender else f"exchange:{row.via}",
+        action=f"exchange.receive.{row.status}",
+        object=f"bundle:{row.bundle_id}",
+        detail={
+            "via": row.via,
+            "issuer": row.issuer,
+            "objects": row.objects,
+            "reason": row.reason,
+            "sha256": row.sha256,
+        },
+    )

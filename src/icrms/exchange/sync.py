@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -30,7 +30,7 @@ from icrms.exchange.partners import get_partner
 from icrms.exchange.receive import already_accepted, receive
 from icrms.exchange.schemas import Received
 from icrms.exchange.tables import SentBundleRow, SyncStateRow
-from icrms.exchange.taxii import STIX_MEDIA, TAXII_MEDIA
+from icrms.exchange.taxii import STIX_MEDIA, TAXII_MEDIA, added_stamp
 
 PAGE = 500
 OVERLAP = timedelta(seconds=60)
@@ -120,11 +120,6 @@ class TaxiiClient:
         return dict(response.json())
 
 
-def stamp(value: datetime) -> str:
-    """A TAXII timestamp with microseconds (``added_after`` and the date-added headers)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def pull(store: Store, *, admin: Administration, partner: str, client: TaxiiClient) -> SyncResult:
     """Pull one partner's outbox collection from the cursor on and receive its bundles."""
     result = SyncResult(partner)
@@ -153,7 +148,7 @@ def pull(store: Store, *, admin: Administration, partner: str, client: TaxiiClie
         assert done is not None
         done.collection_id = collection_id
         if last is not None:
-            done.added_after = stamp(stix.parse_timestamp(last) - OVERLAP)
+            done.added_after = added_stamp(stix.parse_timestamp(last) - OVERLAP)
         done.last_success_at, done.last_error, done.failures = now(), None, 0
         result.cursor = done.added_after
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,6 +31,11 @@ STIX_MEDIA = "application/stix+json;version=2.1"
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 _NS = uuid.UUID("b3b4a6a1-7f2d-4a57-9a53-0cf3c1c2d8e4")
+
+
+def added_stamp(value: datetime) -> str:
+    """A date added as TAXII shows it: microsecond precision, so ``added_after`` round-trips."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def outbox_id(partner: str) -> str:
@@ -161,6 +166,7 @@ def _rows(session: Session, partner: str, query: Query) -> Page:
                 "version": r.object_version,
                 "type": r.object_type,
                 "date_added": r.date_added,
+                "bundle_id": r.bundle_id,
                 "payload": r.payload,
             }
             for r in rows
@@ -233,7 +239,7 @@ def get_manifest(
         body["objects"] = [
             {
                 "id": r["id"],
-                "date_added": stix.timestamp(r["date_added"]),
+                "date_added": added_stamp(r["date_added"]),
                 "version": r["version"],
                 "media_type": STIX_MEDIA,
             }

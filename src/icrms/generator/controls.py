@@ -1,6 +1,6 @@
 """Control results: which declarations are controlled, how they were selected and what was found.
 
-Random controls are drawn uniformly (``RANDOM_SHARE`` of all declarations), so their hit rate is
+Random controls are drawn uniformly (``params.RANDOM_SHARE`` of all declarations), so their hit rate is
 an unbiased estimate of the irregularity rate. Targeted controls follow observable risk
 indicators, as a reasonable set of risk profiles would, so their hit rate is higher. A control
 finds every irregularity that is there.
@@ -14,19 +14,12 @@ import numpy as np
 
 from icrms.generator import catalogue as cat
 from icrms.generator import geography as geo
+from icrms.generator import params as P
 from icrms.generator import routes as rt
 from icrms.generator.clearance import Clearance, clear
 from icrms.generator.fraud import Declared
 from icrms.generator.headers import Headers, Run
 from icrms.generator.items import Items
-
-RANDOM_SHARE = 0.03
-TARGET_BASE = 0.01  # targeting probability of a declaration without any indicator
-# Added targeting probability per indicator present on any item of the declaration.
-TARGET_WEIGHTS = {"low_value": 0.25, "high_value": 0.15, "preference": 0.18, "route": 0.35}
-TARGET_AEO_FACTOR = 0.3
-TARGET_MAX = 0.7
-LOW_VALUE, HIGH_VALUE = 0.5, 2.5  # declared unit value / HS6 x origin norm
 
 NONE, RANDOM, TARGETED = 0, 1, 2
 NO_FINDING, IRREGULARITY, SEIZURE = 0, 1, 2
@@ -62,8 +55,8 @@ def indicators(h: Headers, it: Items, dc: Declared) -> dict[str, np.ndarray]:
     ).any(axis=0)
     pref_elsewhere = (dc.preference > 0) & (dc.origin != export) & ~geo.IS_HUB[export]
     return {
-        "low_value": _any(ratio < LOW_VALUE, starts),
-        "high_value": _any(ratio > HIGH_VALUE, starts),
+        "low_value": _any(ratio < P.LOW_VALUE, starts),
+        "high_value": _any(ratio > P.HIGH_VALUE, starts),
         "preference": _any(pref_elsewhere, starts),
         "route": _any(on_route, starts),
     }
@@ -73,14 +66,14 @@ def control(run: Run, h: Headers, it: Items, dc: Declared) -> Controls:
     """Select declarations for control and record what each control found."""
     r, d = run.draws, h.d
     starts = np.cumsum(h.n_items) - h.n_items
-    score = np.full(d.size, TARGET_BASE)
+    score = np.full(d.size, P.TARGET_BASE)
     flags = indicators(h, it, dc)
     for name, flag in flags.items():
-        score += TARGET_WEIGHTS[name] * flag
+        score += P.TARGET_WEIGHTS[name] * flag
     score = np.minimum(
-        score * np.where(run.pools.aeo[h.importer], TARGET_AEO_FACTOR, 1.0), TARGET_MAX
+        score * np.where(run.pools.aeo[h.importer], P.TARGET_AEO_FACTOR, 1.0), P.TARGET_MAX
     )
-    random = r.chance("control.random", d, RANDOM_SHARE)
+    random = r.chance("control.random", d, P.RANDOM_SHARE)
     targeted = ~random & r.chance("control.targeted", d, score)
     selection = np.where(random, RANDOM, np.where(targeted, TARGETED, NONE))
 

@@ -3,7 +3,9 @@
 Pools are drawn once per run from the seed (with ``numpy.random.Generator``) and sized from the
 number of declarations. Activity follows a Zipf-like law: the importer of rank ``r`` lodges in
 proportion to ``(r + 3) ** -0.8``. Fraud roles are given only to non-AEO importers outside
-the top 1 %, so that no single trader dominates a planted pattern.
+the top 1 %, so that no single trader dominates a planted pattern; each role holder cheats at
+its own rate (log-normal intensity), within its own window of days. New entrants appear during
+the year; complicit brokers lodge for many role holders. Parameters: ``params.py``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,7 @@ import pyarrow as pa
 
 from icrms.generator import catalogue as cat
 from icrms.generator import geography as geo
-
-AEO_SHARE_TOP = 0.5  # share of AEO among the top 2 % importers
-AEO_SHARE_REST = 0.06
-UNDERVALUER_SHARE = 0.10  # of eligible (non-AEO, not top 1 %) importers
-MISCLASSIFIER_SHARE = 0.07
-FALSE_ORIGIN_SHARE = 0.07
-FRONT_SHARE = 0.05  # importers used as fronts on concealment routes
+from icrms.generator import params as P
 
 
 @dataclass(frozen=True)
@@ -29,14 +25,24 @@ class Pools:
     """Trader pools for one run; arrays are indexed by importer (or declarant) number."""
 
     importer_ids: pa.Array
-    importer_cum: np.ndarray
+    importer_cum: np.ndarray  # activity, entrants included
+    established_cum: np.ndarray  # activity of importers present all year
     sector: np.ndarray
     aeo: np.ndarray
     undervaluer: np.ndarray
     misclassifier: np.ndarray
     false_origin: np.ndarray
+    short_quantity: np.ndarray  # short-declares quantity and value
+    intensity: np.ndarray  # role rate multiplier (log-normal, median 1)
+    careless: np.ndarray  # background-mistake rate multiplier (log-normal, median 1)
+    role_from: np.ndarray  # first day the importer's roles are active
+    role_until: np.ndarray  # the day they stop
+    entry_day: np.ndarray  # first day the importer trades (0 for established importers)
+    exit_day: np.ndarray  # the day it stops trading (366: never)
     premium: np.ndarray  # importer's price level (log-normal, median 1)
     broker: np.ndarray  # usual declarant of each importer
+    complicit: np.ndarray  # per declarant: facilitates its clients' fraud
+    risky: np.ndarray  # (half of the year, product, origin): a risky goods x origin pair
     fronts: np.ndarray  # importer numbers used on concealment routes
     declarant_ids: pa.Array
     declarant_cum: np.ndarray
@@ -68,7 +74,7 @@ def build_pools(seed: int, declarations: int) -> Pools:
     rank = np.arange(n_imp)
     brokers = _zipf(n_decl, 0.9)
     top2, top1 = rank < max(1, n_imp // 50), rank < max(5, n_imp // 100)
-    aeo = rng.random(n_imp) < np.where(top2, AEO_SHARE_TOP, AEO_SHARE_REST)
+    aeo = rng.random(n_imp) < np.where(top2, P.AEO_SHARE_TOP, P.AEO_SHARE_REST)
     eligible = ~aeo & ~top1
     sector = rng.choice(
         len(cat.SECTORS), size=n_imp, p=cat.SECTOR_WEIGHTS / cat.SECTOR_WEIGHTS.sum()
@@ -82,19 +88,65 @@ def build_pools(seed: int, declarations: int) -> Pools:
         for code, n in zip(geo.COUNTRY_CODES, seller_count.tolist(), strict=True)
         for i in range(n)
     ]
-    fronts = np.flatnonzero(eligible & (rng.random(n_imp) < FRONT_SHARE))
+    fronts = np.flatnonzero(eligible & (rng.random(n_imp) < P.FRONT_SHARE))
     if fronts.size == 0:
         fronts = np.flatnonzero(eligible)[:1]
+    ids = _ids(rng, "TIN-", n_imp, 7)
+    premium = np.exp(rng.normal(0.0, 0.15, n_imp))
+    usual = rng.choice(n_decl, size=n_imp, p=brokers / brokers.sum())
+    entrant = ~top2 & ~np.isin(rank, fronts) & (rng.random(n_imp) < P.ENTRANT_SHARE)
+    entry = np.where(entrant, rng.integers(P.ENTRANT_FIRST_DAY, 365, n_imp), 0)
+    factor = np.where(entrant, P.ENTRANT_ROLE_FACTOR, 1.0)
+    roles = {
+        name: eligible & (rng.random(n_imp) < share * factor)
+        for name, share in (
+            ("undervaluer", P.UNDERVALUER_SHARE),
+            ("misclassifier", P.MISCLASSIFIER_SHARE),
+            ("false_origin", P.FALSE_ORIGIN_SHARE),
+            ("short_quantity", P.QUANTITY_SHARE),
+        )
+    }
+    any_role = np.logical_or.reduce(list(roles.values()))
+    late = rng.random(n_imp) < P.LATE_START_SHARE
+    role_from = np.where(late, rng.integers(0, P.LATE_START_LAST, n_imp), 0)
+    role_from = np.where(entrant, np.maximum(role_from, entry), role_from)
+    stops = rng.random(n_imp) < P.STOP_SHARE
+    until = role_from + P.STOP_MIN_DAYS + (rng.random(n_imp) * 365).astype(np.int64)
+    role_until = np.where(stops, np.minimum(until, 366), 366)
+    fly = entrant & any_role
+    exit_day = np.where(fly, entry + rng.integers(*P.FLY_BY_NIGHT_DAYS, n_imp), 366)
+    n_complicit = max(1, round(P.COMPLICIT_BROKER_SHARE * n_decl))
+    complicit_ids = rng.choice(np.arange(min(3, n_decl - 1), n_decl), n_complicit, replace=False)
+    complicit = np.zeros(n_decl, dtype=bool)
+    complicit[complicit_ids] = True
+    lured = any_role & (rng.random(n_imp) < P.BROKER_LURE)
+    broker = np.where(lured, rng.choice(complicit_ids, n_imp), usual)
+    activity = _zipf(n_imp, 0.8)
+    pairs = (cat.PRODUCT_ORIGIN_WEIGHTS * (cat.MFN > 0)[:, None]).ravel()
+    chosen = rng.choice(pairs.size, P.RISKY_PAIRS, replace=False, p=pairs / pairs.sum())
+    risky = np.zeros((2, *cat.PRODUCT_ORIGIN_WEIGHTS.shape), dtype=bool)
+    for n, flat in enumerate(chosen.tolist()):
+        risky[n % 2].flat[flat] = True
     return Pools(
-        importer_ids=_ids(rng, "TIN-", n_imp, 7),
-        importer_cum=np.cumsum(_zipf(n_imp, 0.8)),
+        importer_ids=ids,
+        importer_cum=np.cumsum(activity * np.where(entrant, P.ENTRANT_ACTIVITY, 1.0)),
+        established_cum=np.cumsum(np.where(entrant, 0.0, activity)),
         sector=sector,
         aeo=aeo,
-        undervaluer=eligible & (rng.random(n_imp) < UNDERVALUER_SHARE),
-        misclassifier=eligible & (rng.random(n_imp) < MISCLASSIFIER_SHARE),
-        false_origin=eligible & (rng.random(n_imp) < FALSE_ORIGIN_SHARE),
-        premium=np.exp(rng.normal(0.0, 0.15, n_imp)),
-        broker=rng.choice(n_decl, size=n_imp, p=brokers / brokers.sum()),
+        undervaluer=roles["undervaluer"],
+        misclassifier=roles["misclassifier"],
+        false_origin=roles["false_origin"],
+        short_quantity=roles["short_quantity"],
+        intensity=np.exp(rng.normal(0.0, P.ROLE_INTENSITY_SIGMA, n_imp)),
+        careless=np.exp(rng.normal(0.0, P.CARELESS_SIGMA, n_imp) - P.CARELESS_SIGMA**2 / 2),
+        role_from=role_from,
+        role_until=role_until,
+        entry_day=entry,
+        exit_day=exit_day,
+        premium=premium,
+        broker=broker,
+        complicit=complicit,
+        risky=risky,
         fronts=fronts,
         declarant_ids=_ids(rng, "BRK-", n_decl, 5),
         declarant_cum=np.cumsum(brokers),

@@ -9,6 +9,7 @@ import numpy as np
 
 from icrms.generator import catalogue as cat
 from icrms.generator import geography as geo
+from icrms.generator import params as P
 from icrms.generator import routes as rt
 from icrms.generator.entities import Pools, build_pools
 from icrms.generator.rand import Draws, row_cumulative
@@ -19,14 +20,12 @@ DAYS = 365
 MAX_ITEMS = 10
 ITEM_COUNT_WEIGHTS = np.array([45, 20, 10, 7, 5, 4, 3, 2.5, 2, 1.5])
 HUB_SHARE = 0.08  # declarations exported from a transhipment hub
-FALSE_ORIGIN_RATE = 0.5  # share of a false-origin importer's declarations that use the scheme
-FALSE_ORIGIN_CLAIMED = ("VN", "TH", "MY", "ID")  # declared origins (FTA partners)
 UTC_STAMP_SHARE = 0.1  # lodgements stamped in UTC ('Z') rather than local time
 
 DAY_SHARE = day_weights(START.date(), DAYS)
 DAY_CUM = np.cumsum(DAY_SHARE)
 _HUB_CUM = np.cumsum(geo.HUB_WEIGHTS)
-_FO_CLAIMED = np.array([geo.COUNTRY_INDEX[c] for c in FALSE_ORIGIN_CLAIMED])
+_FO_CLAIMED = np.array([geo.COUNTRY_INDEX[c] for c in P.FALSE_ORIGIN_CLAIMED])
 _SECTOR_EXPORT = row_cumulative(cat.SECTOR_ORIGIN_WEIGHTS)
 # Mode rows: sector * 2 + shares a land border; rail and road need a land border.
 _MODES = row_cumulative(
@@ -67,7 +66,7 @@ class Headers:
     sector: np.ndarray
     route: np.ndarray  # route index, -1 when not a route shipment
     contraband: np.ndarray
-    false_origin: np.ndarray  # planted false-origin scheme
+    false_origin: np.ndarray  # shipped via CN under the false-origin scheme
     claimed_origin: np.ndarray  # country declared by the scheme
     export: np.ndarray
     mode: np.ndarray
@@ -83,12 +82,20 @@ class Headers:
 def draw_headers(run: Run, d: np.ndarray) -> Headers:
     """Draw the header of each declaration in ``d`` (global declaration numbers)."""
     r, p = run.draws, run.pools
-    importer = r.choice("importer", d, p.importer_cum)
     lodged = _lodged(run, d)
-    route = _routes(r, d, lodged_day(lodged))
+    day = lodged_day(lodged)
+    importer = r.choice("importer", d, p.importer_cum)
+    absent = (day < p.entry_day[importer]) | (day >= p.exit_day[importer])
+    importer = np.where(absent, r.choice("importer.established", d, p.established_cum), importer)
+    route = _routes(r, d, day)
     on_route = route >= 0
     importer = np.where(on_route, p.fronts[r.integers("front", d, p.fronts.size)], importer)
-    false_origin = p.false_origin[importer] & ~on_route & r.chance("fo", d, FALSE_ORIGIN_RATE)
+    false_origin = (
+        p.false_origin[importer]
+        & role_active(run, importer, day)
+        & ~on_route
+        & r.chance("fo", d, P.FALSE_ORIGIN_DECLARATIONS)
+    )
     rroute = np.maximum(route, 0)
     sector = np.where(on_route, rt.ROUTE_SECTOR[rroute], p.sector[importer])
     export = np.where(
@@ -112,7 +119,9 @@ def draw_headers(run: Run, d: np.ndarray) -> Headers:
     usual = (importer * 2654435761 + export * 97) % count
     seller_local = np.where(r.chance("seller", d, 0.75), usual, r.integers("seller.any", d, count))
     declarant = np.where(
-        r.chance("broker", d, 0.9), p.broker[importer], r.choice("declarant", d, p.declarant_cum)
+        r.chance("broker", d, P.USUAL_BROKER),
+        p.broker[importer],
+        r.choice("declarant", d, p.declarant_cum),
     )
     n_items = r.choice("items", d, np.cumsum(ITEM_COUNT_WEIGHTS)) + 1
     return Headers(
@@ -159,6 +168,12 @@ def _routes(r: Draws, d: np.ndarray, day: np.ndarray) -> np.ndarray:
             extra = window & r.chance(f"route.extra.{each.name}", d, each.extra_share)
             route = np.where((route < 0) & extra, k, route)
     return route
+
+
+def role_active(run: Run, importer: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether each importer's fraud roles are active on the day (drift: roles come and go)."""
+    p = run.pools
+    return (day >= p.role_from[importer]) & (day < p.role_until[importer])
 
 
 def lodged_day(lodged: np.ndarray) -> np.ndarray:

@@ -11,9 +11,10 @@ from typing import Literal
 
 import numpy as np
 
+from icrms.generator import oracle
 from icrms.generator.controls import RANDOM
 from icrms.generator.headers import Run
-from icrms.generator.tables import DATE_SCHEMA, NATIVE_SCHEMA, date_table, native_table
+from icrms.generator.tables import DATE_SCHEMA, NATIVE_SCHEMA, build_chunk, date_table, native_table
 from icrms.generator.writers import SUFFIXES, open_writer
 
 DEFAULT_CHUNK = 50_000  # declarations per chunk
@@ -31,6 +32,7 @@ class GenerateResult:
             where all rows carry a label).
         random_controls: Declarations controlled at random (0 in DATE format).
         path: The file written.
+        oracle: The oracle file written beside it (``oracle.py``): what the mechanisms knew.
     """
 
     declarations: int
@@ -38,6 +40,7 @@ class GenerateResult:
     controlled: int
     random_controls: int
     path: Path
+    oracle: Path
 
 
 def _check(declarations: int, seed: int, out: Path, fmt: str, chunk_size: int) -> str:
@@ -66,7 +69,8 @@ def generate(
 
     The same arguments give a byte-identical file, whatever ``chunk_size`` (Parquet: the same
     rows; row groups follow the chunks). The file is written beside ``out`` under a ``.part``
-    name and moved into place only when complete.
+    name and moved into place only when complete; so is the oracle file
+    (``<name>.oracle.parquet``, :mod:`icrms.generator.oracle`), which training never reads.
 
     Args:
         declarations: Number of declarations (each has 1 to 10 item rows).
@@ -88,28 +92,38 @@ def generate(
     run = Run.create(int(seed), int(declarations))
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")
+    truth = oracle.oracle_path(out)
+    truth_part = truth.with_name(truth.name + ".part")
     writer = open_writer(part, NATIVE_SCHEMA if fmt == "native" else DATE_SCHEMA, suffix)
+    writers = [writer]
     rows = controlled = random_controls = 0
     try:
+        writers.append(open_writer(truth_part, oracle.SCHEMA, ".parquet"))
         for start in range(0, declarations, chunk_size):
             stop = min(start + chunk_size, declarations)
+            chunk = build_chunk(run, start, stop)
             if fmt == "native":
-                table, ctl = native_table(run, start, stop)
+                table, ctl = native_table(run, start, stop, chunk)
                 controlled += int(np.count_nonzero(ctl.selection))
                 random_controls += int(np.count_nonzero(ctl.selection == RANDOM))
             else:
-                table = date_table(run, start, stop)
+                table = date_table(run, start, stop, chunk)
                 controlled += stop - start
             writer.write(table)
+            writers[1].write(oracle.oracle_table(chunk, fmt))
             rows += table.num_rows
             if progress is not None:
                 progress(stop)
-        writer.close()
+        for w in writers:
+            w.close()
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.close()
-        with contextlib.suppress(OSError):
-            part.unlink()
+        for w in writers:
+            with contextlib.suppress(Exception):
+                w.close()
+        for path in (part, truth_part):
+            with contextlib.suppress(OSError):
+                path.unlink()
         raise
+    os.replace(truth_part, truth)
     os.replace(part, out)
-    return GenerateResult(declarations, rows, controlled, random_controls, out)
+    return GenerateResult(declarations, rows, controlled, random_controls, out, truth)

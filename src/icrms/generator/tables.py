@@ -78,7 +78,10 @@ def money(usd: np.ndarray, currency: np.ndarray) -> np.ndarray:
     return np.round(usd / geo.USD_PER_UNIT[currency] * scale) / scale
 
 
-def build_chunk(run: Run, start: int, stop: int) -> tuple[Headers, Items, Declared, Controls]:
+Chunk = tuple[Headers, Items, Declared, Controls]
+
+
+def build_chunk(run: Run, start: int, stop: int) -> Chunk:
     """Draw declarations ``start`` to ``stop - 1`` (headers, items, declared values, controls)."""
     h = draw_headers(run, np.arange(start, stop, dtype=np.int64))
     it = draw_items(run, h)
@@ -119,7 +122,7 @@ def _header_columns(run: Run, h: Headers, it: Items) -> dict[str, pa.Array]:
     owner = run.draws.integers("carrier", h.d, len(ids.CONTAINER_OWNERS))
     gross = np.add.reduceat(it.gross, np.cumsum(h.n_items) - h.n_items)
     return {
-        "declaration_id": ids.join(f"{START.year}-", office, "-", ids.padded(h.d + 1, 8)),
+        "declaration_id": declaration_ids(h, "native"),
         "version": pa.array(np.ones(n, np.int32)),
         "lodged_at": iso_timestamps(h.lodged, h.utc_stamp),
         "office_code": office,
@@ -172,9 +175,21 @@ def _control_columns(h: Headers, ctl: Controls) -> dict[str, pa.Array]:
     }
 
 
-def native_table(run: Run, start: int, stop: int) -> tuple[pa.Table, Controls]:
-    """The native flat rows of a chunk: one per item, the header repeated, the control on item 1."""
-    h, it, dc, ctl = build_chunk(run, start, stop)
+def declaration_ids(h: Headers, fmt: str) -> pa.Array:
+    """The ``declaration_id`` of each declaration of the chunk as the file of ``fmt`` writes it."""
+    if fmt == "date":
+        return ids.join("SGD", pc.cast(pa.array(h.d + 1), pa.string()))
+    return ids.join(f"{START.year}-", lookup("office", h.office), "-", ids.padded(h.d + 1, 8))
+
+
+def native_table(
+    run: Run, start: int, stop: int, chunk: Chunk | None = None
+) -> tuple[pa.Table, Controls]:
+    """The native flat rows of a chunk: one per item, the header repeated, the control on item 1.
+
+    ``chunk`` is the chunk's draws when already made (:func:`build_chunk`).
+    """
+    h, it, dc, ctl = chunk or build_chunk(run, start, stop)
     per_decl = pa.array(it.decl)
     cols = {name: col.take(per_decl) for name, col in _header_columns(run, h, it).items()}
     cols |= _goods_columns(run, h, it, dc)
@@ -201,9 +216,9 @@ def _clearance_columns(h: Headers, ctl: Controls) -> dict[str, pa.Array]:
     }
 
 
-def date_table(run: Run, start: int, stop: int) -> pa.Table:
+def date_table(run: Run, start: int, stop: int, chunk: Chunk | None = None) -> pa.Table:
     """The DATE/BACUDA rows of a chunk: every item labelled as if inspected, values in USD."""
-    h, it, dc, _ = build_chunk(run, start, stop)
+    h, it, dc, _ = chunk or build_chunk(run, start, stop)
     goods = _goods_columns(run, h, it, dc)
     usd = geo.USD_PER_UNIT[h.currency[it.decl]]
     wall = h.lodged + geo.LOCAL_OFFSET_SECONDS
@@ -213,7 +228,7 @@ def date_table(run: Run, start: int, stop: int) -> pa.Table:
         return pa.array(np.round(goods[name].to_numpy() * usd, 2))
 
     cols = {
-        "sgd.id": ids.join("SGD", pc.cast(pa.array(h.d + 1), pa.string())).take(per_decl),
+        "sgd.id": declaration_ids(h, "date").take(per_decl),
         "sgd.date": pc.utf8_slice_codeunits(local_dates(wall), 2).take(per_decl),
         "importer.id": run.pools.importer_ids.take(pa.array(h.importer[it.decl])),
         "declarant.id": run.pools.declarant_ids.take(pa.array(h.declarant[it.decl])),

@@ -25,10 +25,15 @@ from icrms.selectivity.tables import AssessmentRow
 def submit(
     session: Session, *, snapshot: Snapshot, declaration: DeclarationCreate, actor: str
 ) -> Submission:
-    """Store a declaration version and assess it; a resubmission returns what is stored."""
+    """Store a declaration version and assess it; a resubmission returns what is stored.
+
+    The decision is made before the first write: on SQLite the first write takes the store's
+    one write lock until commit, so the lock covers a few inserts, not the assessment's work.
+    Both rows are written in the caller's transaction (stored together or not at all).
+    """
     started = now()
-    stored = submit_declaration(session, declaration=declaration)
     assessment = selectivity.assess(session, snapshot=snapshot, declaration=declaration)
+    stored = submit_declaration(session, declaration=declaration)
     if stored.received_at >= started:
         audit.record(
             session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from icrms.controls.schemas import ControlResultRead
 from icrms.controls.tables import ControlResultRow
+from icrms.core.clock import now
 from icrms.declarations.service import get_declaration
 from icrms.declarations.tables import DeclarationRow
 from icrms.live.schemas import DeclarationDetail, DeclarationSummary, WorklistRow
@@ -70,10 +72,48 @@ def worklist(
             channel=a.channel,  # type: ignore[arg-type]
             score=a.score,
             importer_id=importer,
-            reasons=[_label(r) for r in a.reasons],
+            reasons=labels(a.reasons),
         )
         for a, importer in session.execute(query)
     ]
+
+
+def data_as_of(session: Session) -> date:
+    """The day the data reaches: the newest assessed lodging date (today's at the latest).
+
+    Pages judge "no hit in 90 days" and default backtest windows against it, so a history that
+    ends before today (a demo, a restored archive) is not read as 90 idle days.
+    """
+    newest = session.scalar(select(func.max(AssessmentRow.lodged_date)))
+    today = now().date()
+    return min(newest, today) if newest is not None else today
+
+
+def labels(reasons: list[dict[str, Any]]) -> list[str]:
+    """Short reason labels for a list: one per profile and model, one per watchlist with its values.
+
+    A watchlist hit on three containers reads ``watchlist seized-containers: A, B, C``, not the
+    same list three times.
+    """
+    order: list[str | None] = []  # a label, or None where a watchlist's grouped label goes
+    lists: dict[str, list[str]] = {}
+    for reason in reasons:
+        if reason.get("kind") != "watchlist":
+            order.append(_label(reason))
+            continue
+        name, value = str(reason.get("list")), str(reason.get("value"))
+        if name not in lists:
+            lists[name] = []
+            order.append(None)
+        if value not in lists[name]:
+            lists[name].append(value)
+    grouped = iter(_watchlist_label(name, values) for name, values in lists.items())
+    return [label if label is not None else next(grouped) for label in order]
+
+
+def _watchlist_label(name: str, values: list[str], shown: int = 3) -> str:
+    more = f" and {len(values) - shown} more" if len(values) > shown else ""
+    return f"watchlist {name}: " + ", ".join(values[:shown]) + more
 
 
 def _label(reason: dict[str, Any]) -> str:
@@ -82,8 +122,6 @@ def _label(reason: dict[str, Any]) -> str:
         return f"profile {reason.get('code')}" + (
             "" if reason.get("selected", True) else " (not drawn)"
         )
-    if kind == "watchlist":
-        return f"watchlist {reason.get('list')}"
     if kind == "model":
         return f"model p={reason.get('probability')}"
     return str(kind)

@@ -18,7 +18,7 @@ import numpy as np
 from icrms.core.identity import load_identity
 from icrms.errors import ValidationError
 from icrms.ingest.flows import ingest_file
-from icrms.models import bulk, pipeline
+from icrms.models import bulk, oracle, pipeline
 from icrms.models.baseline import Baseline
 from icrms.models.derive import columns
 from icrms.models.features import ITEMS
@@ -56,6 +56,7 @@ class Prepared:
     train_until: Any
     valid: tuple[Any, Any]
     rows: dict[str, int]
+    oracle: bool = False  # an oracle file was found and loaded (generated data)
 
 
 def _ingest(wh: DuckDBWarehouse, data: Path, fmt: str, settings: Settings) -> None:
@@ -101,12 +102,16 @@ def prepare(home: Path, data: Path, fmt: str) -> Prepared:
         raise ValidationError("--data", str(data), f"splits found: {sorted(spans)}; need all three")
     if spans["train"]["b"] >= spans["test"]["a"]:
         raise ValidationError("--data", str(data), "test rows must be lodged after train rows")
+    truth = oracle.oracle_files(split_files(data))
+    if truth:
+        oracle.load(wh, truth)
     return Prepared(
         wh,
         Registry(home / "models", identity=load_identity(home / "keys")),
         spans["train"]["b"],
         (spans["valid"]["a"], spans["valid"]["b"]),
         {s: int(spans[s]["n"]) for s in SPLITS},
+        oracle=truth is not None,
     )
 
 
@@ -182,6 +187,13 @@ def run_once(prep: Prepared, fmt: str, seed: int) -> dict[str, Any]:
         "version": version,
         "test_units": len(unit["y"]),
     }
+    if prep.oracle:
+        units = test["unit_id"][unit["idx"]]
+        po, ro = oracle.unit_arrays(oracle.unit_scores(wh, "test"), units)
+        best = oracle.figures(po, ro, unit["y"], unit["revenue"])
+        out["oracle"] = best
+        out["oracle_ratio"] = oracle.ratios(out["model"], best)
+        out["baseline_oracle_ratio"] = oracle.ratios(out["baseline"], best)
     seen = set(zip(train["hs6"], train["net_mass_kg"], strict=True))
     new = np.array(
         [
@@ -250,6 +262,7 @@ def evaluate(
         "train_seconds": _summary([r["train_seconds"] for r in results]),
         "train_cpu_seconds": _summary([r["train_cpu_seconds"] for r in results]),
     }
-    if "unseen_pair" in results[0]:
-        out["unseen_pair"] = _summary([r["unseen_pair"] for r in results])
+    for key in ("oracle", "oracle_ratio", "baseline_oracle_ratio", "unseen_pair"):
+        if key in results[0]:
+            out[key] = _summary([r[key] for r in results])
     return out

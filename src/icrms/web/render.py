@@ -11,15 +11,18 @@ Decisions made once, here:
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from icrms import __version__
 from icrms.auth.schemas import Principal
+from icrms.live.queries import data_as_of
 from icrms.web.nav import visible
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -90,3 +93,9 @@ def redirect(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def backtest_window(session: Session) -> dict[str, date]:
+    """The default backtest window for forms: the year up to the day the data reaches."""
+    as_of = data_as_of(session)
+    return {"today": as_of, "year_ago": as_of - timedelta(days=365)}

@@ -36,7 +36,8 @@ def test_chunk_size_does_not_change_the_file(small_dir: Path, suffix: str) -> No
     large = generate(700, 3, small_dir / f"chunkall{suffix}", chunk_size=100_000)
     assert small.path.read_bytes() == large.path.read_bytes()
     assert small == GenerateResult(700, large.rows, large.controlled, large.random_controls,
-                                   small.path)  # fmt: skip
+                                   small.path, small.oracle)  # fmt: skip
+    assert pq.read_table(small.oracle).equals(pq.read_table(large.oracle))
 
 
 def test_parquet_jsonl_and_csv_hold_the_same_rows(small_dir: Path) -> None:
@@ -143,7 +144,11 @@ def test_control_columns(sample: tuple[GenerateResult, pa.Table]) -> None:
         else:
             assert set(types) <= set(IRREGULARITY_TYPES)
         revenue_types = {"undervaluation", "misclassification", "false_origin"} & set(types)
-        assert (row["extra_revenue"] > 0) == bool(revenue_types), row
+        # a wrong quantity evades duty when value was short-declared with it, not otherwise
+        if revenue_types:
+            assert row["extra_revenue"] > 0, row
+        elif "quantity_weight" not in types:
+            assert row["extra_revenue"] == 0, row
         seized = row["control_outcome"] == "seizure"
         assert seized == (row["concealment"] is not None) == (row["modus_operandi"] is not None)
         assert row["critical"] is (seized and "drugs" in types)
@@ -189,3 +194,5 @@ def test_a_failed_run_keeps_the_previous_file(small_dir: Path) -> None:
         generate(500, 1, out, progress=stop, chunk_size=100)
     assert out.read_text() == "previous\n"
     assert not (small_dir / "keep.csv.part").exists()
+    assert not (small_dir / "keep.oracle.parquet.part").exists()
+    assert not (small_dir / "keep.oracle.parquet").exists()

@@ -47,7 +47,11 @@ def test_undervaluers_declare_far_below_the_hs6_origin_norm(
     keys = pd.MultiIndex.from_frame(dutiable[["hs6", "country_of_origin"]])
     dutiable["ratio"] = dutiable["uv_usd"].to_numpy() / norm.reindex(keys).to_numpy()
     assert under.sum() > 500
-    assert dutiable.loc[under, "ratio"].median() < 0.6
+    # undervaluers cheat at their own rate, within their own window of days: far more of their
+    # items than of others' sit below 0.6 x the norm, and their median is clearly lower
+    low = dutiable["ratio"] < 0.6
+    assert low[under].mean() > 4 * low[~under].mean()
+    assert dutiable.loc[under, "ratio"].median() < 0.8
     assert 0.85 < dutiable.loc[~under, "ratio"].median() < 1.15
 
 

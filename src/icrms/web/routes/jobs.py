@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.orm import Session
 
 from icrms.api.deps import MAX_ID, CurrentUser, IdPath, SessionDep, require
 from icrms.api.errors import pydantic_errors
 from icrms.auth.schemas import Role
 from icrms.jobs import service
 from icrms.jobs.schemas import AssessParams, TrainParams
-from icrms.web.render import redirect, render
+from icrms.web.render import backtest_window, redirect, render
 
 router = APIRouter()
 READ = [require(Role.analyst, Role.manager)]
@@ -32,8 +32,7 @@ def jobs(
     data = {
         "jobs": items,
         "live": any(j.status in ("queued", "running") for j in items),
-        "today": date.today(),
-        "year_ago": date.today() - timedelta(days=365),
+        **backtest_window(session),
         "errors": {},
     }
     return render(request, "jobs.html", data, block="table")
@@ -100,14 +99,13 @@ async def train(request: Request, session: SessionDep, principal: CurrentUser) -
     return redirect(request, "/jobs")
 
 
-def _again(request: Request, session: object, exc: PydanticValidationError) -> Response:
+def _again(request: Request, session: Session, exc: PydanticValidationError) -> Response:
     errors = {e["field"]: e["reason"] for e in pydantic_errors(list(exc.errors()))}
-    items = service.list_jobs(session, limit=50)  # type: ignore[arg-type]
+    items = service.list_jobs(session, limit=50)
     data = {
         "jobs": items,
         "live": False,
-        "today": date.today(),
-        "year_ago": date.today() - timedelta(days=365),
+        **backtest_window(session),
         "errors": errors,
     }
     return render(request, "jobs.html", data, status_code=422)

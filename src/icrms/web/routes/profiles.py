@@ -3,7 +3,6 @@ approval requests and the approval queue."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,10 +17,11 @@ from icrms.jobs import service as jobs
 from icrms.jobs.schemas import BacktestParams
 from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.live.profiles import check_criteria
+from icrms.live.queries import data_as_of
 from icrms.live.warehouse import reading
 from icrms.profiles import service
 from icrms.profiles.schemas import ProfileCreate, ProfileFields
-from icrms.web.render import redirect, render
+from icrms.web.render import backtest_window, redirect, render
 
 router = APIRouter()
 READ = [require(Role.analyst, Role.manager)]
@@ -48,11 +48,12 @@ def list_profiles(request: Request, session: SessionDep, settings: SettingsDep) 
     waiting = {a.code for a in service.approvals(session)}
     effect: dict[str, Any] = {}
     notice = None
+    as_of = data_as_of(session)
     try:
         with reading(settings) as wh:
-            base, rows = profile_effectiveness(wh, profiles=profiles, as_of=date.today())
+            base, rows = profile_effectiveness(wh, profiles=profiles, as_of=as_of)
         effect = {r.code: r for r in rows}
-        notice = f"Baseline: {base.source.replace('_', ' ')} hit rate " + (
+        notice = f"As of {as_of}. Baseline: {base.source.replace('_', ' ')} hit rate " + (
             f"{base.hit_rate:.1%}" if base.hit_rate is not None else "unknown"
         )
     except ServiceUnavailableError as exc:
@@ -74,8 +75,7 @@ def _editor(request: Request, session: Any, code: str | None, **extra: Any) -> R
         else {"min_channel": "yellow", "selection_rate": 1, "category": "revenue"},
         "errors": {},
         "check": None,
-        "today": date.today(),
-        "year_ago": date.today() - timedelta(days=365),
+        **backtest_window(session),
         **extra,
     }
     status = 422 if data["errors"] else 200

@@ -99,10 +99,10 @@ class _Builder:
             # ILIKE is LOWER(text) LIKE LOWER(pattern), with the rule language's LOWER
             pattern = node.pattern.lowered() if node.ci else node.pattern
             text, escaped = pattern.sql()
-            arg = self.sub(node.arg)
+            subject = self.sub(node.arg)
             if node.ci:
-                arg = self.case_map("LOWER", arg)
-            like = exp.Like(this=arg, expression=exp.Literal.string(text))
+                subject = self.case_map("LOWER", subject)
+            like = exp.Like(this=subject, expression=exp.Literal.string(text))
             if escaped:
                 return exp.Escape(this=like, expression=exp.Literal.string(SQL_ESCAPE))
             return like
@@ -180,7 +180,9 @@ class _Builder:
         scale = literal(10.0 ** abs(digits))
         if digits > 0:
             scaled: exp.Expression = exp.Paren(this=exp.Mul(this=x.copy(), expression=scale))
-            back = exp.Div(this=_spark_c_round(scaled.copy()), expression=scale.copy())
+            back: exp.Expression = exp.Div(
+                this=_spark_c_round(scaled.copy()), expression=scale.copy()
+            )
             fallback = x.copy()
         else:
             scaled = exp.Paren(this=exp.Div(this=x.copy(), expression=scale))

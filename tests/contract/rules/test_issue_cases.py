@@ -104,8 +104,7 @@ def test_live_duckdb_and_the_written_text_agree(
 
 @pytest.mark.spark
 def test_spark_agrees(spark: Any) -> None:
-    got = {}
-    for n, (criterion, fields, _) in enumerate(CASES):
+    for n, (_, fields, _) in enumerate(CASES):
         spark.createDataFrame(table(fields)).createOrReplaceTempView(f"case_{n}")
     union = " UNION ALL ".join(
         f"SELECT {n} AS n, count(*) AS c FROM case_{n} WHERE {to_sql(criterion, 'spark')}"

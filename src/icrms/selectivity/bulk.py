@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from icrms.profiles.schemas import CHANNEL_RANK
 from icrms.profiles.watchlists import KIND_FIELDS
-from icrms.selectivity.draw import register_draw, sql_draw, threshold_hex
+from icrms.selectivity.draw import draw_function, sql_draw, threshold_hex
 from icrms.selectivity.engine import Snapshot
 from icrms.selectivity.facts import bulk_assessment_facts
 from icrms.selectivity.matching import ITEMS, matches_sql, reference_tables
@@ -30,7 +30,7 @@ def bulk_sql(
     """The whole decision as one query over the view ``bulk_items``, and the tables it reads.
 
     With ``model``, a view ``bulk_model`` gives the model's contribution per declaration.
-    The draws call ``icrms_draw`` (:func:`icrms.selectivity.draw.register_draw`): the query
+    The draws call ``icrms_draw`` (:func:`icrms.selectivity.draw.draw_function`): the query
     holds no key.
     """
     policy = snapshot.policy
@@ -210,9 +210,9 @@ def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> 
         tables["bulk_model"] = _model_contributions(warehouse, snapshot, items_sql)
     for name, table in tables.items():
         warehouse.register(name, table)
-    register_draw(warehouse, snapshot.secret)
     warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
-    return run_query(warehouse, query, "bulk assessment")
+    with draw_function(warehouse, snapshot.secret):
+        return run_query(warehouse, query, "bulk assessment")
 
 
 def _model_contributions(warehouse: Warehouse, snapshot: Snapshot, items_sql: str) -> pa.Table:

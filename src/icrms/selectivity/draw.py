@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -46,11 +47,13 @@ def selected(
 
 
 def draws(
-    secret: bytes, ids: Iterable[Any], versions: Iterable[Any], purposes: Iterable[Any]
+    secret: bytes | None, ids: Iterable[Any], versions: Iterable[Any], purposes: Iterable[Any]
 ) -> list[str | None]:
-    """:func:`draw_hex` over columns (NULL where any input is NULL)."""
+    """:func:`draw_hex` over columns (NULL where any input is NULL, or without a secret)."""
     return [
-        None if i is None or v is None or p is None else draw_hex(secret, str(i), int(v), str(p))
+        None
+        if secret is None or i is None or v is None or p is None
+        else draw_hex(secret, str(i), int(v), str(p))
         for i, v, p in zip(ids, versions, purposes, strict=True)
     ]
 
@@ -60,7 +63,18 @@ def sql_draw(declaration_id: str, version: str, purpose: str) -> str:
     return f"{DRAW_FUNCTION}({declaration_id}, {version}, {purpose})"
 
 
-def register_draw(warehouse: Warehouse, secret: bytes) -> None:
+@contextmanager
+def draw_function(warehouse: Warehouse, secret: bytes) -> Iterator[None]:
+    """``icrms_draw`` with ``secret`` while the block runs; afterwards it answers NULL, so the
+    connection, which may serve other queries later, holds no keyed function."""
+    register_draw(warehouse, secret)
+    try:
+        yield
+    finally:
+        register_draw(warehouse, None)
+
+
+def register_draw(warehouse: Warehouse, secret: bytes | None) -> None:
     """Make ``icrms_draw(declaration_id, version, purpose)`` compute :func:`draw_hex` with
     ``secret`` in the warehouse's engine (replacing an earlier registration).
 
@@ -77,7 +91,7 @@ def register_draw(warehouse: Warehouse, secret: bytes) -> None:
     _register_spark(session, secret)
 
 
-def _register_duckdb(con: Any, secret: bytes) -> None:
+def _register_duckdb(con: Any, secret: bytes | None) -> None:
     import duckdb
     from duckdb import sqltypes
 
@@ -99,7 +113,7 @@ def _register_duckdb(con: Any, secret: bytes) -> None:
     )
 
 
-def _register_spark(session: Any, secret: bytes) -> None:
+def _register_spark(session: Any, secret: bytes | None) -> None:
     import pandas as pd
     from pyspark.sql.functions import pandas_udf
 

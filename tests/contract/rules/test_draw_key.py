@@ -128,6 +128,9 @@ def test_the_key_appears_in_no_query_plan_log_or_error(
     )
     assert substituted.matches == 15  # every declaration has an item 2 described as ${x}
 
+    after = warehouse.sql("SELECT icrms_draw('D1', 1, 'random') AS d").column("d").to_pylist()
+    assert after == [None]  # the keyed function is gone once the work is done
+
     queries = [t for t in recorder.texts if t.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert len(queries) >= 3
     seen = "\n".join(recorder.texts + [plan(warehouse, q) for q in queries])

@@ -6,7 +6,9 @@ from fastapi import APIRouter
 
 from icrms.web.routes import (
     audit,
+    dashboards,
     declarations,
+    exchange,
     home,
     jobs,
     lists,
@@ -25,5 +27,7 @@ PAGES: list[APIRouter] = [
     lists.router,
     models.router,
     jobs.router,
+    exchange.router,
     audit.router,
+    dashboards.router,
 ]

@@ -14,10 +14,10 @@ from icrms.cli import app
 from icrms.core.db import Store
 from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
+from icrms.kpis.flows import draft_profile
 from icrms.kpis.reports import monthly_report
 from icrms.kpis.threats import (
     benjamini_hochberg,
-    draft_profile,
     find_threats,
     last_control_day,
     smallest_p_value,

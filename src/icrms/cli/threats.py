@@ -7,8 +7,9 @@ from datetime import date
 import typer
 
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, store, warehouse
-from icrms.errors import NotFoundError, ValidationError
-from icrms.kpis.threats import Threat, draft_profile, find_threats
+from icrms.errors import ValidationError
+from icrms.kpis.flows import draft_profile, segment_of
+from icrms.kpis.threats import Threat, find_threats
 
 app = typer.Typer(
     help="Threat and trend analysis: emerging segments, and profiles drafted from them.",
@@ -86,9 +87,7 @@ def draft(
     """Draft a profile from a segment (then backtest it and activate it as usual)."""
     with warehouse() as wh:
         found = find_threats(wh, as_of=_as_of(as_of), window_days=window_days, measure=measure)  # type: ignore[arg-type]
-    threat = next((t for t in found if t.segment == segment), None)  # most significant first
-    if threat is None:
-        raise NotFoundError(f"segment {segment} has no recent and earlier controls to compare")
+    threat = segment_of(found, segment)
     with store().session() as s:
         profile = draft_profile(s, threat=threat, category=category)
     emit(

@@ -23,12 +23,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 from scipy.stats import fisher_exact, hypergeom
-from sqlalchemy.orm import Session
 
 from icrms.errors import ValidationError
 from icrms.kpis.sql import KpiDialect
-from icrms.profiles import service as profiles
-from icrms.profiles.schemas import ProfileCreate, ProfileRead
 from icrms.warehouse.base import Warehouse
 
 WINDOWS: tuple[int, ...] = (30, 60, 90, 120)  # recent windows tried, in days
@@ -52,6 +49,7 @@ class Threat:
     p_value: float
     measure: str = "finding"
     window_days: int = 90  # the recent window: the days to as_of
+    as_of: str = ""  # the window's last day
     windows_tried: int = 1
     window_p_value: float = 1.0  # the p-value in that window, before the windows' correction
     min_p_value: float = 0.0  # the smallest p-value these counts could give
@@ -133,7 +131,7 @@ def find_threats(
     for m in measures:
         for days in windows:
             for t in _tests(_segments(warehouse, as_of, days, m), m, min_recent_controls):
-                t.window_days = days
+                t.window_days, t.as_of = days, as_of.isoformat()
                 kept = best.get((t.segment, m))
                 if kept is None:
                     best[(t.segment, m)] = t
@@ -241,22 +239,3 @@ def _control_false_discoveries(tested: list[Threat], alpha: float) -> None:
     for threat, q in zip(testable, benjamini_hochberg([t.p_value for t in testable]), strict=True):
         threat.q_value = q
         threat.significant = q <= alpha and threat.recent_rate > threat.history_rate
-
-
-def draft_profile(session: Session, *, threat: Threat, category: str = "drugs") -> ProfileRead:
-    """A draft profile whose criteria are the segment, for backtest and approval as usual."""
-    profile = ProfileCreate(
-        code=f"THREAT-{threat.segment}",
-        name=f"Emerging threat {threat.segment}",
-        purpose=(
-            f"Drafted from the threat analysis: {threat.recent_hits} of {threat.recent_controls} "
-            f"recent controls found something against {threat.history_hits} of "
-            f"{threat.history_controls} before (Fisher p = {threat.p_value:.2g}, "
-            f"BH q = {threat.q_value:.2g})."
-        ),
-        category=category,  # type: ignore[arg-type]
-        criteria=threat.criteria,
-        score=60,
-        min_channel="red",
-    )
-    return profiles.add_profile(session, profile=profile, note="drafted from the threat analysis")

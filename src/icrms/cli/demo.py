@@ -27,6 +27,7 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
+from icrms.cli.demo_exchange import print_exchange, step_exchange, step_exchange_feedback
 from icrms.cli.demo_service import print_users, serve_demo, step_live, step_users
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
@@ -295,7 +296,9 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_assess,
     step_backtest,
     step_effectiveness,
+    step_exchange,
     step_live,
+    step_exchange_feedback,
     step_users,
     step_kpis,
 ]
@@ -401,3 +404,4 @@ def _print_summary(summary: dict[str, Any]) -> None:
             f"draft a profile: icrms threats draft {t['segment']} (or on the Threats page)"
         )
     console.print(f"monthly report: {k['report']}; BI snapshot: {k['bi_snapshot']}")
+    print_exchange(summary)

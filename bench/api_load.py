@@ -47,6 +47,13 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of the server and its worker processes (uvicorn forks workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
+    return round(rss_mb(pid) + sum(rss_mb(k) for k in kids), 1)
+
+
 def prepare(home: Path, declarations: int, profiles: int) -> str:
     """Demo workspace, ``profiles`` active profiles, a system token; returns the token."""
     env = {**os.environ, "ICRMS_HOME": str(home)}
@@ -179,7 +186,12 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--search", default="100,200,300,400,500,600", help="rates to step through")
+    parser.add_argument(
+        "--search",
+        default="25,50,75,100,150,200",
+        help="rates to step through, ascending; stops at the first that misses p99 <= 10 ms",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--home", type=Path, default=None, help="reuse a prepared workspace")
     args = parser.parse_args()
@@ -196,7 +208,16 @@ def main() -> None:
     env = {**os.environ, "ICRMS_HOME": str(home)}
     log = (home / "serve.log").open("ab")  # a pipe nobody reads would block the server
     server = subprocess.Popen(
-        [sys.executable, "-m", "icrms", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "icrms",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -213,18 +234,21 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("server did not start")
             time.sleep(0.5)
-        warm = asyncio.run(run_rate(url, token, pool, 50, 5, 0))
-        memory_start = rss_mb(server.pid)
+        load_start = os.getloadavg()
+        warm = asyncio.run(run_rate(url, token, pool, 20, 5, 0))
+        memory_start = server_rss_mb(server.pid)
         sustained = asyncio.run(run_rate(url, token, pool, args.rate, args.seconds, 10_000_000))
-        memory_end = rss_mb(server.pid)
+        memory_end = server_rss_mb(server.pid)
         steps = []
         for i, rate in enumerate(float(r) for r in args.search.split(",")):
-            steps.append(
-                asyncio.run(
-                    run_rate(url, token, pool, rate, args.step_seconds, 20_000_000 * (i + 2))
-                )
+            step = asyncio.run(
+                run_rate(url, token, pool, rate, args.step_seconds, 20_000_000 * (i + 2))
             )
+            steps.append(step)
+            if step["p99_ms"] > 10 or step["errors"]:
+                break  # higher rates only queue more
         within = [s["rate"] for s in steps if s["p99_ms"] <= 10 and not s["errors"]]
+        load_end = os.getloadavg()
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
             metrics = c.get("/metrics").text
         builds = next(
@@ -250,6 +274,10 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "api_load",
+                "store": "postgresql"
+                if "postgresql" in env.get("ICRMS_DATABASE_URL", "")
+                else "sqlite",
+                "workers": args.workers,
                 "active_profiles": n_active,
                 "items_per_declaration": 10,
                 "warmup": warm,
@@ -261,6 +289,8 @@ def main() -> None:
                 "steps": steps,
                 "highest_rate_p99_within_10ms": max(within) if within else None,
                 "snapshot_builds": builds,
+                "load_average_start": [round(x, 2) for x in load_start],
+                "load_average_end": [round(x, 2) for x in load_end],
                 "machine": machine(),
             }
         )

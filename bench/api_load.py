@@ -33,6 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import machine
 from profiles_gen import generated_profiles
 
+IN_FLIGHT = 128  # requests on the wire at once
+TIMEOUT = 10.0  # seconds from a request's due time to giving up on it
+
+
+def say(message: str) -> None:
+    """Progress on stderr (the figures go to stdout)."""
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -45,6 +53,33 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its workers so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(k) for k in children.read_text().split())] if children.exists() else [pid]
+    total = 0
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def stored_assessments(home: Path) -> int:
+    """Assessments in the store (every worker's), to count what the server did."""
+    from sqlalchemy import func, select
+
+    from icrms.core.db import Store
+    from icrms.selectivity.tables import AssessmentRow
+    from icrms.settings import Settings
+
+    store = Store(Settings(home=home).store_url, upgrade=False)
+    with store.session() as s:
+        count = s.scalar(select(func.count()).select_from(AssessmentRow)) or 0
+    store.dispose()
+    return count
 
 
 def server_rss_mb(pid: int) -> float:
@@ -135,31 +170,40 @@ async def run_rate(
     latencies: list[float] = []
     errors: dict[str, int] = {}
     total = int(rate * seconds)
-    limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+    # at most IN_FLIGHT requests at once; the others wait here (an asyncio queue is cheap,
+    # httpx's own pool queue is not with thousands waiting). Latency counts from the moment a
+    # request was due, so waiting here is part of it; a request not answered within
+    # TIMEOUT seconds of being due counts as an error.
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=TIMEOUT
     ) as client:
 
-        async def one(n: int) -> None:
+        async def one(n: int, due: float) -> None:
             body = dict(pool[n % len(pool)])
             body["declaration_id"] = f"L{start_no + n:08d}-{body['declaration_id']}"[:64]
-            started = time.perf_counter()
             try:
-                response = await client.post("/api/v1/declarations", json=body)
+                async with asyncio.timeout(TIMEOUT):
+                    async with gate:
+                        response = await client.post("/api/v1/declarations", json=body)
                 status = str(response.status_code)
+            except TimeoutError:
+                status = "timeout"
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
-            latencies.append(time.perf_counter() - started)
+            latencies.append(time.perf_counter() - due)
             if status != "201":
                 errors[status] = errors.get(status, 0) + 1
 
         t0 = time.perf_counter()
         tasks = []
         for n in range(total):
-            delay = t0 + n / rate - time.perf_counter()
+            due = t0 + n / rate
+            delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
+            tasks.append(asyncio.create_task(one(n, due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
     latencies.sort()
@@ -171,7 +215,7 @@ async def run_rate(
         "rate": rate,
         "seconds": seconds,
         "requests": total,
-        "achieved_rate": round(total / elapsed, 1),
+        "achieved_rate": round(total / elapsed, 1),  # requests due / time to the last answer
         "p50_ms": pct(0.50),
         "p90_ms": pct(0.90),
         "p99_ms": pct(0.99),
@@ -234,13 +278,23 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("server did not start")
             time.sleep(0.5)
+        say("server ready; warming up")
         load_start = os.getloadavg()
         warm = asyncio.run(run_rate(url, token, pool, 20, 5, 0))
         memory_start = server_rss_mb(server.pid)
+        say(f"sustained: {args.rate}/s for {args.seconds} s")
+        cpu_start, stored_start = cpu_seconds(server.pid), stored_assessments(home)
         sustained = asyncio.run(run_rate(url, token, pool, args.rate, args.seconds, 10_000_000))
+        time.sleep(2)  # requests the client gave up on may still be finishing
+        stored = stored_assessments(home) - stored_start
+        sustained["stored_by_server"] = stored
+        sustained["server_cpu_ms_per_submission"] = round(
+            1000 * (cpu_seconds(server.pid) - cpu_start) / max(stored, 1), 2
+        )
         memory_end = server_rss_mb(server.pid)
         steps = []
         for i, rate in enumerate(float(r) for r in args.search.split(",")):
+            say(f"step: {rate}/s for {args.step_seconds} s")
             step = asyncio.run(
                 run_rate(url, token, pool, rate, args.step_seconds, 20_000_000 * (i + 2))
             )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from icrms.core.db import Store
 from icrms.exchange import partners
@@ -95,3 +102,59 @@ PHONES = ProfileCreate(
     score=70,
     min_channel="red",
 )
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface (for a server started next)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_env(home: Path, code: str) -> dict[str, str]:
+    """The environment of an administration's ``icrms serve`` and commands."""
+    return {
+        "ICRMS_HOME": str(home),
+        "ICRMS_EXCHANGE__ADMINISTRATION": code,
+        "ICRMS_EXCHANGE__NAME": f"Customs {code}",
+        "ICRMS_POLICY_SECRET": f"exchange-test-secret-{code}-" + "q" * 16,
+    }
+
+
+def start_server(
+    env: dict[str, str], port: int, log: Path, timeout: float = 180.0
+) -> subprocess.Popen[bytes]:
+    """``icrms serve`` as its own process on ``port``, once it answers /healthz."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ICRMS_")} | env
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "icrms", "serve", "--port", str(port)],
+            env=full,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.3)
+
+
+def stop_server(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server started by ``start_server`` (terminate, then kill)."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

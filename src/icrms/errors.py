@@ -77,6 +77,12 @@ class ServiceUnavailableError(IcrmsError):
     status_code = 503
 
 
+class AssessmentError(IcrmsError):
+    """A declaration could not be assessed; it was refused and nothing of it was stored."""
+
+    status_code = 500
+
+
 class ConfigurationError(IcrmsError):
     """Settings or environment do not allow the operation."""
 

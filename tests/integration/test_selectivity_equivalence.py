@@ -117,5 +117,8 @@ def test_files_mean_what_live_declarations_mean(workspace: Settings, tmp_path: P
     assert all(any(r.get("code") == "WL-IMPORTER" for r in d["reasons"]) for d in live.values()), (
         live
     )
-    with pytest.raises(ValueError, match="disagree on header fields: office_code, aeo"):
+    with pytest.raises(
+        ValueError,
+        match=r"disagree on header fields: office_code \('0043', '009'\); aeo \(False, True\)",
+    ):
         DeclarationCreate.from_item_rows([{**r, "aeo": r["aeo"] == "true"} for r in mixed])

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,15 +28,9 @@ from icrms.cli import app as cli_app
 from icrms.core.db import Store
 from icrms.exchange.administration import Administration, local_administration
 from icrms.settings import ExchangeSettings, Settings, get_settings
+from tests.exchange_support import free_port, serve_env, start_server, stop_server
 
 KINDS = "indicator,alert,seizure,sighting,pre-arrival,aggregate-statistics"
-START_TIMEOUT = 180.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -48,7 +39,7 @@ class Node:
 
     code: str
     home: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     tokens: dict[str, str] = field(default_factory=dict)
     _store: Store | None = None
@@ -63,12 +54,7 @@ class Node:
 
     @property
     def env(self) -> dict[str, str]:
-        return {
-            "ICRMS_HOME": str(self.home),
-            "ICRMS_EXCHANGE__ADMINISTRATION": self.code,
-            "ICRMS_EXCHANGE__NAME": f"Customs {self.code}",
-            "ICRMS_POLICY_SECRET": f"two-instances-secret-{self.code}-" + "q" * 16,
-        }
+        return serve_env(self.home, self.code)
 
     @property
     def settings(self) -> Settings:
@@ -107,35 +93,10 @@ class Node:
         return httpx.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
 
     def start(self, log: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ICRMS_")} | self.env
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "icrms", "serve", "--port", str(self.port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.code} server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.code} server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+        self.process = start_server(self.env, self.port, log)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_server(self.process)
         if self._store is not None:
             self._store.dispose()
 

@@ -11,14 +11,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from icrms.cli.common import JSON_OPTION, console, emit, handle_errors, settings, store, warehouse
+from icrms.cli.common import (
+    JSON_OPTION,
+    cli_actor,
+    console,
+    emit,
+    handle_errors,
+    settings,
+    store,
+    warehouse,
+)
 from icrms.core.documents import read_document
 from icrms.declarations.parsers import ADAPTERS
 from icrms.declarations.schemas import DeclarationCreate
-from icrms.declarations.service import submit_declaration
 from icrms.errors import ValidationError
 from icrms.ingest.flows import ingest_file
 from icrms.ingest.readers import read_column
+from icrms.live import flows as live
 from icrms.models.live import ModelScorer
 from icrms.models.service import promoted_scorer, registry
 from icrms.selectivity import service
@@ -100,11 +109,11 @@ def _live(path: Path, as_json: bool) -> None:
     current = settings()
     declaration = DeclarationCreate.model_validate(read_document(path, what="declaration file"))
     with store(current).session() as s:
-        submit_declaration(s, declaration=declaration)
         snapshot = service.build_snapshot(
             s, secret=current.selectivity_secret(), scorer=promoted_scorer(current)
         )
-        assessment = service.assess(s, snapshot=snapshot, declaration=declaration)
+        submitted = live.submit(s, snapshot=snapshot, declaration=declaration, actor=cli_actor())
+    assessment = submitted.assessment
     data = assessment.model_dump(mode="json")
     emit(
         data,

@@ -345,15 +345,25 @@ def sync(
     partner: str = typer.Option(
         None, "--partner", help="one partner (default: every partner with an API root)"
     ),
+    feedback: bool = typer.Option(
+        True, "--feedback/--no-feedback", help="first queue sightings on adopted indicators"
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Pull partners' outbox collections over TAXII, then push urgent bundles not yet pushed."""
+    """Queue feedback sightings, pull partners' outboxes over TAXII, push urgent bundles."""
     from icrms.exchange import sync as client
 
     current = settings()
     admin = local_administration(current)
     opened = store(current)
     keys = current.home / "keys"
+    sightings = []
+    if feedback:
+        with opened.session() as s:
+            queued = flows.send_feedback(
+                s, admin=admin, days=current.exchange.bundle_days, actor=actor()
+            )
+        sightings = [b.model_dump(mode="json") for b in queued.sent]
     with opened.session() as s:
         codes = (
             [partner]
@@ -383,6 +393,7 @@ def sync(
             for r in pulled
         ],
         "pushed": pushed,
+        "feedback_sent": sightings,
         "errors": errors,
     }
     emit(
@@ -395,6 +406,7 @@ def sync(
                 for r in pulled
             ]
             + [f"pushed {b} to {', '.join(s)}" for b, s in pushed.items()]
+            + [f"sighting for {', '.join(x['recipients'])} queued" for x in sightings]
             + [f"error {k}: {v}" for k, v in errors.items()]
         ),
     )

@@ -195,12 +195,14 @@ class DeclarationCreate(BaseModel):
         """
         head = rows[0]
         differ = [
-            f.name for f in HEADER_FIELDS if any(r.get(f.name) != head.get(f.name) for r in rows)
+            f"{f.name} ({', '.join(sorted({repr(r.get(f.name)) for r in rows}))})"
+            for f in HEADER_FIELDS
+            if any(r.get(f.name) != head.get(f.name) for r in rows)
         ]
         if differ:
             raise ValueError(
                 f"items of declaration {head.get('declaration_id')!r} disagree on "
-                f"header fields: {', '.join(differ)}"
+                f"header fields: {'; '.join(differ)}; the whole declaration is refused"
             )
         header = {
             k: head[k]

@@ -27,8 +27,8 @@ class Unreadable:
     payload: str
 
 
-def submit_declaration(session: Session, *, declaration: DeclarationCreate) -> DeclarationRead:
-    """Store a declaration version; resubmitting the same content returns the stored one.
+def stored_version(session: Session, *, declaration: DeclarationCreate) -> DeclarationRead | None:
+    """The stored declaration of the same id and version, or None when there is none.
 
     Raises:
         ConflictError: the same id and version was stored with other content.
@@ -40,13 +40,26 @@ def submit_declaration(session: Session, *, declaration: DeclarationCreate) -> D
             DeclarationRow.version == declaration.version,
         )
     )
+    if existing is None:
+        return None
+    if existing.payload != payload:
+        raise ConflictError(
+            f"declaration {declaration.declaration_id} version {declaration.version} "
+            "is already stored with other content; lodge an amendment as a new version"
+        )
+    return _read(existing)
+
+
+def submit_declaration(session: Session, *, declaration: DeclarationCreate) -> DeclarationRead:
+    """Store a declaration version; resubmitting the same content returns the stored one.
+
+    Raises:
+        ConflictError: the same id and version was stored with other content.
+    """
+    existing = stored_version(session, declaration=declaration)
     if existing is not None:
-        if existing.payload != payload:
-            raise ConflictError(
-                f"declaration {declaration.declaration_id} version {declaration.version} "
-                "is already stored with other content; lodge an amendment as a new version"
-            )
-        return _read(existing)
+        return existing
+    payload = declaration.model_dump(mode="json", exclude_computed_fields=True)
     row = DeclarationRow(
         declaration_id=declaration.declaration_id,
         version=declaration.version,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from icrms.audit import service as audit
 from icrms.core.clock import now
 from icrms.errors import ConflictError, NotFoundError, ValidationError
 from icrms.exchange import objects as objs
@@ -56,15 +57,19 @@ def adopt_indicator(
         current = None
     if current is None:
         profile = profiles.add_profile(
-            session, profile=spec, note=note or f"adopted from {row.issuer}"
+            session, profile=spec, note=note or f"adopted from {row.issuer}", actor=actor
         )
     else:
         if current.status == "active":
             profiles.set_status(
-                session, code=spec.code, status="suspended", note="partner sent a new version"
+                session,
+                code=spec.code,
+                status="suspended",
+                note="partner sent a new version",
+                actor=actor,
             )
-        profile, _ = profiles.import_profile(session, profile=spec)
-    _decide(row, "accepted", actor, note, spec.code)
+        profile, _ = profiles.import_profile(session, profile=spec, actor=actor)
+    _decide(session, row, "accepted", actor, note, spec.code)
     return profile
 
 
@@ -77,7 +82,7 @@ def accept_item(
         raise ValidationError("item", item_id, "an indicator is adopted as a profile, not accepted")
     if row.state != "new":
         raise ConflictError(f"inbox item {item_id} was already {row.state}")
-    _decide(row, "accepted", actor, note, None)
+    _decide(session, row, "accepted", actor, note, None)
     return _read(row)
 
 
@@ -86,7 +91,7 @@ def dismiss_item(session: Session, *, item_id: int, actor: str, note: str) -> In
     row = _row(session, item_id)
     if row.state != "new":
         raise ConflictError(f"inbox item {item_id} was already {row.state}")
-    _decide(row, "dismissed", actor, note, None)
+    _decide(session, row, "dismissed", actor, note, None)
     return _read(row)
 
 
@@ -149,11 +154,29 @@ def counts(session: Session) -> dict[str, Any]:
 
 
 def _decide(
-    row: InboxItemRow, state: str, actor: str, note: str | None, local_ref: str | None
+    session: Session,
+    row: InboxItemRow,
+    state: str,
+    actor: str,
+    note: str | None,
+    local_ref: str | None,
 ) -> None:
     row.state, row.decided_by, row.decided_at, row.note = state, actor, now(), note
     if local_ref is not None:
         row.local_ref = local_ref
+    audit.record(
+        session,
+        actor=actor,
+        action="exchange.inbox.adopt" if local_ref else f"exchange.inbox.{state}",
+        object=f"inbox:{row.id}",
+        detail={
+            "issuer": row.issuer,
+            "object": row.object_id,
+            "version": row.object_version,
+            "profile": local_ref,
+            "note": note,
+        },
+    )
 
 
 def _row(session: Session, item_id: int) -> InboxItemRow:

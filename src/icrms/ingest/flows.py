@@ -16,6 +16,7 @@ from icrms.core.logging import get_logger
 from icrms.core.outputs import open_output, safe_cell
 from icrms.declarations.parsers import ADAPTERS
 from icrms.errors import ValidationError
+from icrms.ingest.heads import stored_heads
 from icrms.ingest.readers import FileFormatError, RawBatch, iter_batches, read_columns
 from icrms.ingest.validation import Validator
 from icrms.settings import Settings
@@ -148,6 +149,7 @@ def _count(report: IngestReport, done: dict[str, int]) -> None:
 def _load_batch(
     warehouse: Warehouse, validator: Validator, raw: RawBatch, report: IngestReport, batch_no: int
 ) -> dict[str, int]:
+    validator.known_heads = stored_heads(warehouse, validator.keys(raw.rows))
     if validator.con is warehouse.local_connection():  # load straight from the checked rows
         valid, problems = validator.prepare(raw.rows)
         items: pa.Table | SqlRows = SqlRows(validator.items_sql)

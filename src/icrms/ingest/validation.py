@@ -54,13 +54,37 @@ HEADER_TYPED = [
 ]
 
 
+# The header of declarations already in the warehouse, one row per distinct header, typed as the
+# validator types a batch's rows: items of a later batch or file must agree with it.
+KNOWN_HEADS = pa.schema(
+    [
+        ("declaration_id", pa.string()),
+        ("version", pa.int32()),
+        ("_lodged_ts", pa.timestamp("us", tz="UTC")),
+        ("_lodged_date", pa.date32()),
+        *(
+            (c, pa.string())
+            for f, c in HEADER_TYPED
+            if c not in ("_lodged_ts", "_lodged_date", "_aeo")
+        ),
+        ("_aeo", pa.bool_()),
+    ]
+)
+CONFLICT_VALUES_SHOWN = 5  # differing values quoted in a reason, at most
+
+
 @dataclass(frozen=True)
 class Check:
-    """A rule: ``bad`` is SQL that is TRUE for rows breaking it."""
+    """A rule: ``bad`` is SQL that is TRUE for rows breaking it; ``reason_sql`` words it per row."""
 
     field: str
     bad: str
     reason: str
+    reason_sql: str | None = None
+
+    def reason_expr(self) -> str:
+        """SQL giving the reason of a row breaking the rule."""
+        return self.reason_sql or "'" + self.reason.replace("'", "''") + "'"
 
 
 def sql_list(values: tuple[str, ...] | list[str]) -> str:
@@ -212,11 +236,13 @@ def checks(adapter: Adapter) -> list[Check]:
         )
     )
     for name in dict(HEADER_TYPED):
+        said = "differs between the items of this declaration"
         rules.append(
             Check(
                 name,
                 f"list_contains(_conflicts, '{name}')",
-                "differs between the items of this declaration (the whole declaration is refused)",
+                f"{said} (the whole declaration is refused)",
+                f"'{said} (' || _conflict_values['{name}'] || '); the whole declaration is refused'",
             )
         )
     for c in ("aeo", "critical"):
@@ -269,6 +295,7 @@ class Validator:
         self._timezone = timezone
         self._source = source_label
         self._sql_by_schema: dict[pa.Schema, tuple[str, str]] = {}
+        self.known_heads = KNOWN_HEADS.empty_table()
         self.items_sql = f"SELECT {', '.join(FACT_ITEM.names)} FROM checked WHERE _ok"
         self.controls_sql = (
             f"SELECT {', '.join(FACT_CONTROL.names)} FROM checked WHERE _ok AND outcome IS NOT NULL"
@@ -279,9 +306,9 @@ class Validator:
             "FROM checked WHERE _ok GROUP BY declaration_id, version"
         )
 
-    def _ctes(self, raw: pa.Schema) -> str:
-        adapter, timezone = self.adapter, self._timezone
-        mapped = []
+    def _mapped(self, raw: pa.Schema) -> str:
+        """The CTE ``mapped``: the file's columns as the native fields (text, codes upper-cased)."""
+        adapter, mapped = self.adapter, []
         for column in NATIVE_COLUMNS + CONTROL_COLUMNS + CLEARANCE_COLUMNS:
             expr = adapter.fields.get(column, "CAST(NULL AS VARCHAR)")
             source = adapter.source_of(column)
@@ -290,6 +317,10 @@ class Validator:
             elif column in TYPED and expr == text(source) and _is_number(raw, source):
                 expr = q(source)  # already a number (Parquet): no round trip through text
             mapped.append(f"{'upper' if column in CODES_UPPER else ''}({expr}) AS {column}")
+        return f"mapped AS (SELECT {ROW}, {', '.join(mapped)} FROM raw)"
+
+    def _ctes(self, raw: pa.Schema) -> str:
+        adapter, timezone = self.adapter, self._timezone
         if adapter.date_format:
             parsed = f"try_strptime(lodged_at, '{adapter.date_format}')"
             zone = timezone.replace("'", "''")  # settings checked it against the zone database
@@ -300,12 +331,21 @@ class Validator:
             local_date = "TRY_CAST(left(lodged_at, 10) AS DATE)"
         key = "declaration_id, coalesce(version, '1') AS version, item_no"
         same = "ON t.declaration_id = h.declaration_id AND coalesce(t.version, '1') = h.version"
+        columns = [c for _, c in HEADER_TYPED]
         conflicts = ", ".join(
             f"CASE WHEN count(DISTINCT {c}) > 1 OR count({c}) NOT IN (0, count(*)) THEN '{f}' END"
             for f, c in HEADER_TYPED
         )
+        shown = CONFLICT_VALUES_SHOWN
+        values = ", ".join(
+            f"'{f}': array_to_string(list_slice(list_sort(list_distinct(list("
+            f"coalesce(chr(39) || left(CAST({c} AS VARCHAR), 40) || chr(39), 'empty')))), "
+            f"1, {shown}), ', ')"
+            # lodged_at as written: the same instant may fall on other local dates
+            for f, c in {f: "lodged_at" if f == "lodged_at" else c for f, c in HEADER_TYPED}.items()
+        )
         return f"""
-            WITH mapped AS (SELECT {ROW}, {", ".join(mapped)} FROM raw),
+            WITH {self._mapped(raw)},
             repeats AS (
                 SELECT {key}, min({ROW}) AS first_row FROM mapped
                 WHERE declaration_id IS NOT NULL AND item_no IS NOT NULL
@@ -317,17 +357,30 @@ class Validator:
                 FROM mapped m LEFT JOIN repeats r
                   ON m.declaration_id = r.declaration_id AND m.item_no = r.item_no
                  AND coalesce(m.version, '1') = r.version),
+            heads_in AS (
+                SELECT declaration_id, coalesce(version, '1') AS version, FALSE AS _known,
+                    lodged_at, {", ".join(columns)}
+                FROM typed0 WHERE declaration_id IS NOT NULL),
+            heads AS (
+                SELECT * FROM heads_in UNION ALL
+                SELECT i.declaration_id, i.version, TRUE, CAST(k._lodged_ts AS VARCHAR),
+                    {", ".join(f"k.{c}" for c in columns)}
+                FROM known_heads k JOIN (SELECT DISTINCT declaration_id, version FROM heads_in) i
+                  ON k.declaration_id = i.declaration_id
+                 AND k.version = TRY_CAST(i.version AS INTEGER)),
             hashed AS (
-                SELECT declaration_id, coalesce(version, '1') AS version, count(*) AS items,
-                    count(DISTINCT hash({", ".join(c for _, c in HEADER_TYPED)})) AS headers
-                FROM typed0 WHERE declaration_id IS NOT NULL GROUP BY ALL
+                SELECT declaration_id, version, count(*) FILTER (WHERE NOT _known) AS items,
+                    count(DISTINCT hash({", ".join(columns)})) AS headers
+                FROM heads GROUP BY ALL
                 HAVING items > {limits.MAX_ITEMS} OR headers > 1),
             differing AS (
                 SELECT h.declaration_id, h.version, any_value(h.items) AS items,
-                    list_filter([{conflicts}], lambda f: f IS NOT NULL) AS conflicts
-                FROM typed0 t JOIN hashed h {same} GROUP BY ALL),
+                    list_filter([{conflicts}], lambda f: f IS NOT NULL) AS conflicts,
+                    {{{values}}} AS conflict_values
+                FROM heads t JOIN hashed h {same} GROUP BY ALL),
             typed AS (
-                SELECT t.*, coalesce(h.items, 1) AS _items, h.conflicts AS _conflicts
+                SELECT t.*, coalesce(h.items, 1) AS _items, h.conflicts AS _conflicts,
+                    h.conflict_values AS _conflict_values
                 FROM typed0 t LEFT JOIN differing h {same})"""
 
     def _sql(self, raw: pa.Schema) -> tuple[str, str]:
@@ -337,7 +390,7 @@ class Validator:
             broken = " OR ".join(f"({c.bad})" for c in rules)
             problems = ", ".join(
                 f"CASE WHEN {c.bad} THEN {{'field': '{self.adapter.source_of(c.field)}', "
-                f"'value': CAST({c.field} AS VARCHAR), 'reason': '{c.reason}'}} END"
+                f"'value': CAST({c.field} AS VARCHAR), 'reason': {c.reason_expr()}}} END"
                 for c in rules
             )
             self._sql_by_schema[raw] = (
@@ -348,11 +401,28 @@ class Validator:
             )
         return self._sql_by_schema[raw]
 
+    def keys(self, raw: pa.Table) -> pa.Table:
+        """The (declaration_id, version) of a batch's rows, as the warehouse keys them."""
+        self.con.register("raw", raw)
+        try:
+            return self.con.sql(
+                f"""WITH {self._mapped(raw.schema)} SELECT DISTINCT declaration_id,
+                    TRY_CAST(coalesce(version, '1') AS INTEGER) AS version
+                FROM mapped WHERE declaration_id IS NOT NULL"""
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("raw")
+
     def prepare(self, raw: pa.Table) -> tuple[int, pa.Table]:
-        """Check a batch into ``checked``: the number of valid rows, and quarantine records."""
+        """Check a batch into ``checked``: the number of valid rows, and quarantine records.
+
+        Rows are also checked against ``known_heads``, the headers of their declarations
+        already in the warehouse (set it per batch; empty by default).
+        """
         con = self.con
         create, problems = self._sql(raw.schema)
         con.register("raw", raw)
+        con.register("known_heads", self.known_heads)
         try:
             con.execute(create)
             counted = con.execute("SELECT count(*) FROM checked WHERE NOT _ok").fetchone()
@@ -366,6 +436,7 @@ class Validator:
             return raw.num_rows - rejected, records
         finally:
             con.unregister("raw")
+            con.unregister("known_heads")
 
     def validate(self, raw: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
         """Split raw rows into Arrow (items, controls, declarations, quarantine records)."""

@@ -5,20 +5,12 @@ from __future__ import annotations
 import pyarrow as pa
 
 from icrms.errors import ValidationError
+from icrms.kpis.cache import WarehouseReader
 from icrms.kpis.catalogue import INDICATORS, Indicator
+from icrms.kpis.dashboards import OVERVIEW, Panel, View, page_panels
 from icrms.kpis.schemas import KpiQuery, KpiResult, check_filters
 from icrms.kpis.sql import KpiDialect, ctes
 from icrms.warehouse.base import Warehouse
-
-# What the dashboard overview shows: (indicator, breakdown).
-OVERVIEW: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("inspection_rate", ()),
-    ("channel_share", ("period",)),
-    ("hit_rate_by_source", ()),
-    ("random_irregularity_rate", ()),
-    ("revenue_recovered", ()),
-    ("release_time", ()),
-)
 
 
 def indicator(name: str) -> Indicator:
@@ -96,7 +88,63 @@ def compute_all(warehouse: Warehouse, query: KpiQuery | None = None) -> dict[str
 
 def overview(warehouse: Warehouse, query: KpiQuery | None = None) -> dict[str, KpiResult]:
     """The indicators of the dashboard overview, with the query's filters and grain."""
-    base = query or KpiQuery()
+    view = View({}, query or KpiQuery(), None)
+    return {p.indicator: compute(warehouse, p.indicator, view.panel_query(p)) for p in OVERVIEW}
+
+
+def kept(reader: WarehouseReader, name: str, query: KpiQuery) -> KpiResult:
+    """:func:`compute`, answered from memory while the warehouse has not changed."""
+    return reader.kept(("kpi", name, query.model_dump_json()), lambda wh: compute(wh, name, query))
+
+
+def dashboard(reader: WarehouseReader, page: str, view: View) -> list[tuple[Panel, KpiResult]]:
+    """The panels of a dashboard page (``overview`` or a family) for the URL's view."""
+    panels = page_panels(page)
+    check_choices(reader, view)
+    return [(p, kept(reader, p.indicator, view.panel_query(p))) for p in panels]
+
+
+def in_scope(reader: WarehouseReader, view: View) -> int:
+    """How many declarations the view's filters keep."""
+    rows = kept(reader, "inspection_rate", view.query.model_copy(update={"by": ()})).rows
+    return int(rows[0]["declarations"]) if rows else 0
+
+
+def filter_choices(reader: WarehouseReader) -> dict[str, list[str]]:
+    """The offices, regimes and lodgement dates the warehouse holds (for the filter form)."""
+    return reader.kept(("choices",), _choices)
+
+
+def _choices(warehouse: Warehouse) -> dict[str, list[str]]:
+    def values(column: str) -> list[str]:
+        rows = warehouse.sql(
+            f"SELECT DISTINCT {column} AS v FROM fact_declaration "
+            f"WHERE {column} IS NOT NULL ORDER BY v"
+        )
+        return [str(v) for v in rows.column("v").to_pylist()]
+
+    span = warehouse.sql(
+        "SELECT min(date_key) AS first, max(date_key) AS last FROM fact_declaration"
+    ).to_pylist()[0]
+    days = [str(span[k]) for k in ("first", "last") if span[k] is not None]
     return {
-        name: compute(warehouse, name, base.model_copy(update={"by": by})) for name, by in OVERVIEW
+        "office": values("office_code"),
+        "regime": values("procedure"),
+        "dates": [f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in days],
     }
+
+
+def check_choices(reader: WarehouseReader, view: View) -> None:
+    """Refuse an office or regime the warehouse has never seen, naming it.
+
+    Raises:
+        ValidationError: the office or regime is not in the warehouse (known ones listed).
+    """
+    choices = filter_choices(reader)
+    filters = view.query.filters
+    for field, value in (("office", filters.office), ("regime", filters.regime)):
+        if value is not None and choices[field] and value not in choices[field]:
+            known = ", ".join(choices[field][:30])
+            raise ValidationError(
+                field, value, f"has no declarations in the warehouse; known: {known}"
+            )

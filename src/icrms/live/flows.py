@@ -12,7 +12,7 @@ from icrms.controls.schemas import ControlResultCreate, ControlResultRead
 from icrms.controls.service import record_control_result
 from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate
-from icrms.declarations.service import get_declaration, submit_declaration
+from icrms.declarations.service import get_declaration, stored_version, submit_declaration
 from icrms.declarations.tables import DeclarationRow
 from icrms.errors import ConflictError, NotFoundError, ValidationError
 from icrms.live.schemas import ReplayResult, Submission
@@ -25,15 +25,19 @@ from icrms.selectivity.tables import AssessmentRow
 def submit(
     session: Session, *, snapshot: Snapshot, declaration: DeclarationCreate, actor: str
 ) -> Submission:
-    """Store a declaration version and assess it; a resubmission returns what is stored.
+    """Assess a declaration version and store it with its assessment, or refuse it whole.
 
-    The decision is made before the first write: on SQLite the first write takes the store's
-    one write lock until commit, so the lock covers a few inserts, not the assessment's work.
-    Both rows are written in the caller's transaction (stored together or not at all).
+    A resubmission returns what is stored. The declaration is decided before anything is
+    written: when the assessment fails, nothing of the declaration is in the session and the
+    caller gets an :class:`AssessmentError` naming it (never a declaration stored unassessed).
+    Deciding first also keeps SQLite's one write lock, taken by the first write until commit,
+    to a few inserts rather than the assessment's work.
     """
     started = now()
+    stored = stored_version(session, declaration=declaration)  # refuses other content first
     assessment = selectivity.assess(session, snapshot=snapshot, declaration=declaration)
-    stored = submit_declaration(session, declaration=declaration)
+    if stored is None:
+        stored = submit_declaration(session, declaration=declaration)
     if stored.received_at >= started:
         audit.record(
             session,

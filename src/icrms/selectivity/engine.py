@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from icrms.profiles import rules
@@ -162,6 +163,8 @@ class Snapshot:
     watchlists: dict[str, WatchlistSnapshot]
     secret: bytes
     scorer: Scorer | None = None
+    # the first moment a watchlist entry of the snapshot expires (None: none does)
+    watchlists_until: datetime | None = None
     index: ProfileIndex = field(init=False)
 
     def __post_init__(self) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,10 +11,10 @@ from sqlalchemy.orm import Session
 from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration
-from icrms.errors import NotFoundError
+from icrms.errors import AssessmentError, NotFoundError, cut
 from icrms.profiles import watchlists
 from icrms.profiles.service import active_profile_set, get_profile
-from icrms.profiles.tables import ProfileSetRow
+from icrms.profiles.tables import ProfileSetRow, WatchlistEntryRow
 from icrms.selectivity.engine import CompiledProfile, Decision, Scorer, Snapshot, decide
 from icrms.selectivity.schemas import AssessmentRead, PolicyConfig
 from icrms.selectivity.tables import AssessmentRow, PolicyRow
@@ -42,22 +43,53 @@ def build_snapshot(
 ) -> Snapshot:
     """Compile what is in force now: the active profile set, watchlists and policy."""
     policy_version, policy = current_policy(session)
-    set_version, profiles = active_profile_set(session, today=today or now().date())
+    moment = now()
+    set_version, profiles = active_profile_set(session, today=today or moment.date())
     return Snapshot(
         policy_version,
         policy,
         set_version,
         [CompiledProfile.of(p) for p in profiles],
-        watchlists.snapshot(session),
+        watchlists.snapshot(session, at=moment),
         secret,
         scorer,
+        _next_expiry(session, moment),
+    )
+
+
+def _next_expiry(session: Session, moment: datetime) -> datetime | None:
+    """When the first watchlist entry in force at ``moment`` expires."""
+    return session.scalar(
+        select(func.min(WatchlistEntryRow.expires_at)).where(
+            WatchlistEntryRow.removed_at.is_(None),
+            WatchlistEntryRow.added_at <= moment,
+            WatchlistEntryRow.expires_at > moment,
+        )
+    )
+
+
+def _in_force_at(session: Session, snapshot: Snapshot, moment: datetime) -> Snapshot:
+    """The snapshot with the watchlists in force at ``moment`` (a warm one may hold an entry
+    that has expired since it was built: the decision, like its replay, must not count it)."""
+    if snapshot.watchlists_until is None or moment < snapshot.watchlists_until:
+        return snapshot
+    return replace(
+        snapshot,
+        watchlists=watchlists.snapshot(session, at=moment),
+        watchlists_until=_next_expiry(session, moment),
     )
 
 
 def assess(
     session: Session, *, snapshot: Snapshot, declaration: DeclarationCreate
 ) -> AssessmentRead:
-    """Assess a declaration and store the assessment (the same inputs return the stored one)."""
+    """Assess a declaration and store the assessment (the same inputs return the stored one).
+
+    Nothing is written before the decision is made.
+
+    Raises:
+        AssessmentError: the decision failed (a model or rule raised); nothing was written.
+    """
     model_version = snapshot.scorer.version if snapshot.scorer else None
     existing = session.scalar(
         select(AssessmentRow).where(
@@ -74,17 +106,23 @@ def assess(
         return _read(existing)
     rows = declaration.item_rows()
     lodged_date = rows[0]["lodged_date"]
-    decision = decide(
-        snapshot,
-        rows,
-        reds_so_far=_reds(session, snapshot, declaration.office_code, lodged_date, None),
-    )
+    moment = now()  # the assessment's time: replay reads the watchlists in force then
+    in_force = _in_force_at(session, snapshot, moment)
+    reds = _reds(session, snapshot, declaration.office_code, lodged_date, None)
+    try:
+        decision = decide(in_force, rows, reds_so_far=reds)
+    except Exception as exc:  # a broken model or rule: refuse, never store it unassessed
+        raise AssessmentError(
+            f"declaration {declaration.declaration_id} version {declaration.version} could not "
+            f"be assessed ({type(exc).__name__}: {cut(str(exc), 200)}); it was refused and "
+            "nothing of it was stored: send it again once the fault is fixed"
+        ) from exc
     row = AssessmentRow(
         declaration_id=declaration.declaration_id,
         version=declaration.version,
         office_code=declaration.office_code,
         lodged_date=lodged_date,
-        assessed_at=now(),
+        assessed_at=moment,
         channel=decision.channel,
         score=decision.score,
         policy_version=snapshot.policy_version,

@@ -35,20 +35,7 @@ _env = Environment(
 WIDTH = 700  # chart width in CSS pixels: an A4 page between its margins
 
 
-def _number(value: object, fmt: str = "count") -> str:
-    if value is None:
-        return "–"
-    number = float(value)  # type: ignore[arg-type]
-    if fmt == "percent":
-        return f"{100 * number:.1f} %"
-    if fmt == "hours":
-        return f"{number:.1f} h"
-    if fmt == "ratio":
-        return f"{number:.2f}"
-    return f"{number:,.0f}"
-
-
-_env.filters["number"] = _number
+_env.filters["number"] = charts.number
 
 
 def _static(fig: object) -> str:

@@ -90,10 +90,16 @@ def test_items_that_disagree_on_a_header_field_quarantine_the_whole_declaration(
     )
     found = reasons(wh, report.source_id)
     assert (report.rows_in, report.loaded, report.quarantined) == (9, 4, 5)
-    why = "differs between the items of this declaration (the whole declaration is refused)"
+
+    def why(values: str) -> str:
+        return f"differs between the items of this declaration ({values}); the whole declaration is refused"
+
     for row in (2, 3, 4):
-        assert {("aeo", why), ("office_code", why)} <= found[row]
-    assert found[9] == found[10] == {("lodged_at", why)}  # same instant, other local date
+        assert {("aeo", why("'false', 'true'")), ("office_code", why("'0042', '0043'"))} <= found[
+            row
+        ]
+    instants = why("'2026-03-01T15:14:00-09:00', '2026-03-02T09:14:00+09:00'")
+    assert found[9] == found[10] == {("lodged_at", instants)}  # same instant, other local date
     loaded = wh.sql("SELECT declaration_id, item_no, aeo FROM fact_item ORDER BY ALL").to_pylist()
     assert [(r["declaration_id"][-1], r["item_no"], r["aeo"]) for r in loaded] == [
         ("2", 1, True),
@@ -101,6 +107,40 @@ def test_items_that_disagree_on_a_header_field_quarantine_the_whole_declaration(
         ("3", 1, False),
         ("3", 2, False),
     ]
+
+
+def test_items_arriving_later_must_agree_with_the_header_already_loaded(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    """Before: a declaration split over two batches, or completed by a second file, loaded items
+    that disagreed with those loaded before (each batch was checked on its own)."""
+    pairs = workspace.model_copy(
+        update={"ingest": workspace.ingest.model_copy(update={"batch_rows": 2})}
+    )
+    rows = [
+        native_row(1, item_no="1", office_code="0042"),
+        native_row(1, item_no="2", office_code="0042"),
+        native_row(1, item_no="3", office_code="0043"),  # the next batch
+        native_row(2, item_no="1"),
+    ]
+    first = ingest_file(wh, write_csv(tmp_path / "split.csv", rows), fmt="native", settings=pairs)
+    assert (first.rows_in, first.loaded, first.quarantined) == (4, 3, 1)
+    why = "differs between the items of this declaration ('0042', '0043'); the whole declaration is refused"
+    assert reasons(wh, first.source_id) == {4: {("office_code", why)}}
+    later = [native_row(2, item_no="2", aeo="true"), native_row(1, item_no="4")]
+    second = ingest_file(wh, write_csv(tmp_path / "later.csv", later), fmt="native", settings=pairs)
+    assert (second.loaded, second.quarantined) == (1, 1)
+    aeo = "differs between the items of this declaration ('false', 'true'); the whole declaration is refused"
+    assert reasons(wh, second.source_id) == {2: {("aeo", aeo)}}
+    heads = wh.sql(
+        "SELECT declaration_id, count(DISTINCT office_code) offices, count(DISTINCT aeo) aeos, "
+        "count(*) items FROM fact_item GROUP BY ALL ORDER BY ALL"
+    ).to_pylist()
+    assert [(h["offices"], h["aeos"], h["items"]) for h in heads] == [(1, 1, 3), (1, 1, 1)]
+    # the first file again with another batch size: nothing new, nothing more refused
+    again = pairs.model_copy(update={"ingest": pairs.ingest.model_copy(update={"batch_rows": 10})})
+    redo = ingest_file(wh, tmp_path / "split.csv", fmt="native", settings=again)
+    assert (redo.rows_in, redo.loaded, redo.new, redo.quarantined) == (4, 3, 0, 1)
 
 
 def test_empty_aeo_in_a_file_means_what_a_missing_aeo_means_live(

@@ -6,13 +6,17 @@ from fastapi import APIRouter
 
 from icrms.web.routes import (
     audit,
+    dashboards,
     declarations,
+    exchange,
     home,
     jobs,
     lists,
     models,
     profiles,
+    reports,
     session,
+    threats,
     worklist,
 )
 
@@ -25,5 +29,9 @@ PAGES: list[APIRouter] = [
     lists.router,
     models.router,
     jobs.router,
+    exchange.router,
     audit.router,
+    dashboards.router,
+    threats.router,
+    reports.router,
 ]

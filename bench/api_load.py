@@ -67,6 +67,35 @@ def cpu_seconds(pid: int) -> float:
     return total / tick
 
 
+def copy_store(source_url: str, target_url: str) -> None:
+    """Copy every operational table (the demo's SQLite store) into a fresh PostgreSQL store."""
+    from sqlalchemy import insert, inspect, select, text
+
+    from icrms.core.db import Base, Store
+    from icrms.core.tables import import_all
+
+    import_all()
+    source, target = Store(source_url, upgrade=False), Store(target_url)
+    with target.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    with source.engine.connect() as read, target.engine.begin() as write:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in read.execute(select(table))]
+            for start in range(0, len(rows), 5000):
+                write.execute(insert(table), rows[start : start + 5000])
+            if "id" in table.c and table.c.id.autoincrement is not False and rows:
+                write.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
+                )
+    assert inspect(target.engine).has_table("audit_head")
+    source.dispose()
+    target.dispose()
+
+
 def stored_assessments(home: Path) -> int:
     """Assessments in the store (every worker's), to count what the server did."""
     from sqlalchemy import func, select
@@ -236,6 +265,11 @@ def main() -> None:
         help="rates to step through, ascending; stops at the first that misses p99 <= 10 ms",
     )
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--store-url",
+        default=None,
+        help="serve from this PostgreSQL store (the prepared workspace's store is copied there)",
+    )
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--home", type=Path, default=None, help="reuse a prepared workspace")
     args = parser.parse_args()
@@ -250,6 +284,10 @@ def main() -> None:
     pool = declarations(home, 5000)
     port = free_port()
     env = {**os.environ, "ICRMS_HOME": str(home)}
+    if args.store_url:
+        say("copying the workspace's store to PostgreSQL")
+        copy_store(f"sqlite:///{home / 'icrms.sqlite'}", args.store_url)
+        env["ICRMS_DATABASE_URL"] = os.environ["ICRMS_DATABASE_URL"] = args.store_url
     log = (home / "serve.log").open("ab")  # a pipe nobody reads would block the server
     server = subprocess.Popen(
         [

@@ -61,6 +61,9 @@ def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, 
 def _item_view(row: Row) -> dict[str, Any]:
     """A live item row with the derived fields the warehouse adds (HS levels, unit value)."""
     out = dict(row)
+    for key, default in features.KEY_DEFAULTS.items():
+        if out.get(key) is None:
+            out[key] = default
     hs = str(out.get("hs_code") or "")
     for n in (2, 4, 6):
         out.setdefault(f"hs{n}", hs[:n] or None)
@@ -165,13 +168,11 @@ def explain(
     """The reason dict for one declaration given its item probabilities and features.
 
     ``contrib`` are the riskiest item's feature contributions when already computed in bulk.
+    A green decision carries no ``top_features``: the path attributions (one more traversal of
+    the trees) are computed only for yellow and red, where the reason is shown and stored.
     """
     top = int(np.argmax(p))
     prob = float(p[top])
-    if contrib is None:
-        contrib = model.forest.contributions(x[top : top + 1])[0]
-    contrib = contrib[:-1]
-    order = np.argsort(-np.abs(contrib))[:TOP_FEATURES]
     thresholds = model.thresholds
     channel = (
         "red"
@@ -180,6 +181,19 @@ def explain(
         if prob >= thresholds.get("yellow_at", 2)
         else "green"
     )
+    top_features = []
+    if channel != "green":  # explained only where a yellow or red decision shows and stores it
+        if contrib is None:
+            contrib = model.forest.contributions(x[top : top + 1])[0]
+        contrib = contrib[:-1]
+        top_features = [
+            {
+                "feature": names[j],
+                "value": None if math.isnan(x[top, j]) else round(float(x[top, j]), 4),
+                "contribution": round(float(contrib[j]), 4),
+            }
+            for j in np.argsort(-np.abs(contrib))[:TOP_FEATURES]
+        ]
     anomalies = []
     for i in range(len(rows)):
         for f in ANOMALY_FEATURES:
@@ -199,13 +213,6 @@ def explain(
         "probability": round(prob, 4),
         "expected_revenue": round(float(revenue[0]), 2),
         "item_no": rows[top].get("item_no"),
-        "top_features": [
-            {
-                "feature": names[j],
-                "value": None if math.isnan(x[top, j]) else round(float(x[top, j]), 4),
-                "contribution": round(float(contrib[j]), 4),
-            }
-            for j in order
-        ],
+        "top_features": top_features,
         "anomalies": anomalies,
     }

@@ -46,6 +46,8 @@ def number_literal(checker: Checker, e: exp.Expression, text: str) -> ir.Const:
         checker.fail(e, f"{text} is not a valid number")
     if not math.isfinite(number):
         checker.fail(e, f"number {text} is out of range")
+    if number == 0 and "e" not in text.lower():
+        number = 0.0  # a decimal literal, as DuckDB reads -0.0: it has no negative zero
     return ir.Const(number, "number")
 
 

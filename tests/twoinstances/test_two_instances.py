@@ -284,8 +284,10 @@ urgency: urgent
 def test_an_urgent_alert_is_pushed_to_the_partners_inbox(pair: Pair) -> None:
     a, b = pair.a, pair.b
     (pair.tmp / "alert.yaml").write_text(ALERT_YAML, encoding="utf-8")
-    sent = a.cli_json("exchange", "share", "alert", str(pair.tmp / "alert.yaml"), "--to", "XB")
-    assert [s["urgent"] for s in sent] == [True]
+    sent = a.cli_json(
+        "exchange", "share", "alert", str(pair.tmp / "alert.yaml"), "--to", "XB", "--no-push"
+    )
+    assert [s["urgent"] for s in sent] == [True] and "pushed" not in sent[0]
     synced = a.cli_json("exchange", "sync", "--partner", "XB")
     status = synced["pushed"][sent[0]["bundle_id"]]["XB"]
     assert status["failure_count"] == 0 and status["success_count"] == status["total_count"]
@@ -297,3 +299,13 @@ def test_an_urgent_alert_is_pushed_to_the_partners_inbox(pair: Pair) -> None:
         )
     assert alert is not None and alert.title == "Cocaine in green coffee from Brazil"
     assert a.cli_json("exchange", "sync", "--partner", "XB")["pushed"] == {}, "pushed once"
+    (pair.tmp / "now.yaml").write_text(ALERT_YAML.replace("Brazil", "Colombia"), encoding="utf-8")
+    now_sent = a.cli_json("exchange", "share", "alert", str(pair.tmp / "now.yaml"), "--to", "XB")
+    pushed = now_sent[0]["pushed"]["XB"]
+    assert pushed["failure_count"] == 0 and pushed["success_count"] == pushed["total_count"]
+    with b.store.session() as s:
+        titles = set(
+            s.scalars(select(InboxItemRow.title).where(InboxItemRow.object_type == "x-icrms-alert"))
+        )
+    assert "Cocaine in green coffee from Colombia" in titles, "pushed when shared"
+    assert a.cli_json("exchange", "sync", "--partner", "XB")["pushed"] == {}

@@ -56,25 +56,43 @@ def _days(current: Settings, request: ShareRequest) -> int:
 
 
 def _share(
-    send: Callable[..., list[SentBundle]], request: ShareRequest, as_json: bool, **what: Any
+    send: Callable[..., list[SentBundle]],
+    request: ShareRequest,
+    as_json: bool,
+    push: bool = False,
+    **what: Any,
 ) -> None:
-    """Run one sharing service in a session with this administration, and print what went."""
+    """Run one sharing service in a session with this administration, and print what went.
+
+    With ``push``, urgent bundles go to each recipient's inbox at once; a push that fails is
+    said and left to ``icrms exchange sync`` (the bundle is shared either way).
+    """
     current = settings()
     admin = local_administration(current)
-    with store(current).session() as s:
+    opened = store(current)
+    with opened.session() as s:
         sent = send(
             s, admin=admin, request=request, days=_days(current, request), actor=actor(), **what
         )
-    _sent(sent, as_json)
+    pushes = {
+        b.bundle_id: exchange_transfer.push_now(opened, current, b.bundle_id)
+        for b in sent
+        if push and b.urgent
+    }
+    _sent(sent, as_json, pushes)
 
 
-def _sent(rows: list[SentBundle], as_json: bool) -> None:
+def _sent(
+    rows: list[SentBundle], as_json: bool, pushes: dict[str, dict[str, Any]] | None = None
+) -> None:
+    pushes = pushes or {}
     emit(
-        [b.model_dump(mode="json") for b in rows],
+        [b.model_dump(mode="json") | pushes.get(b.bundle_id, {}) for b in rows],
         as_json,
         lambda: print_lines(
             f"sent {b.bundle_id} to {', '.join(b.recipients)} TLP:{b.tlp.upper()} {b.objects} objects, expires {b.expires:%Y-%m-%d}"
             + (" URGENT" if b.urgent else "")
+            + exchange_transfer.push_line(pushes.get(b.bundle_id))
             for b in rows
         ),
     )
@@ -100,11 +118,14 @@ def share_alert(
     to: str = TO,
     tlp: str = TLP,
     days: int = DAYS,
+    push: bool = typer.Option(
+        True, "--push/--no-push", help="push an urgent alert to the recipients' inboxes at once"
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Share a risk alert (with the indicators of the profiles it names)."""
+    """Share a risk alert (with the indicators of the profiles it names); urgent ones are pushed."""
     alert = AlertCreate.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
-    _share(outbox.share_alert, _request(to, tlp, days), as_json, alert=alert)
+    _share(outbox.share_alert, _request(to, tlp, days), as_json, push=push, alert=alert)
 
 
 @share_app.command("seizure")

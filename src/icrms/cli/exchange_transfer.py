@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -11,6 +12,7 @@ from icrms.cli.partners import actor
 from icrms.errors import IcrmsError
 from icrms.exchange import flows, outbox, partners, receive
 from icrms.exchange.administration import local_administration
+from icrms.settings import Settings
 
 
 @handle_errors
@@ -141,3 +143,29 @@ def sync(
     )
     if errors:
         raise typer.Exit(1)
+
+
+def push_now(opened: Any, current: Settings, bundle_id: str) -> dict[str, Any]:
+    """Push one urgent bundle now: ``{"pushed": statuses}``, or ``{"push_error": why}``."""
+    from icrms.exchange import sync as client
+
+    keys = current.home / "keys"
+    try:
+        statuses = client.push(
+            opened, bundle_id=bundle_id, client_for=lambda c: client.client_for(opened, keys, c)
+        )
+    except IcrmsError as exc:
+        return {"push_error": f"{exc.message}; icrms exchange sync pushes it later"}
+    return {"pushed": statuses}
+
+
+def push_line(push: dict[str, Any] | None) -> str:
+    """How a push went, for the terminal."""
+    if not push or push.get("pushed") == {}:
+        return ""
+    if "push_error" in push:
+        return f"; not pushed: {push['push_error']}"
+    return "; pushed to " + ", ".join(
+        f"{code} ({'accepted' if s.get('failure_count') == 0 else 'refused'})"
+        for code, s in push["pushed"].items()
+    )

@@ -87,7 +87,27 @@ class ProfileCreate(ProfileFields):
 
 
 class ProfileRead(ProfileCreate):
-    """One version of a profile."""
+    """One version of a profile, read as stored.
+
+    The checks on what comes in (criteria, visible names) are not repeated on reading: a version
+    stored before a check was tightened can still be listed, shown, edited and retired; compiling
+    its criteria (activation, the live snapshot, bulk work) still refuses it, with the reason.
+    """
+
+    @field_validator("name", "owner")
+    @classmethod
+    def _visible(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value
+
+    @field_validator("purpose")
+    @classmethod
+    def _visible_text(cls, value: str | None) -> str | None:
+        return value
+
+    @field_validator("criteria")
+    @classmethod
+    def _criteria(cls, value: str | None) -> str | None:
+        return value
 
     version: int
     status: Status

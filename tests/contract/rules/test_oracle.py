@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from icrms.profiles.rules import CriterionError
 from icrms.profiles.schemas import WatchlistRead
 from icrms.profiles.watchlists import WatchlistSnapshot
 from icrms.selectivity.engine import CompiledProfile, Snapshot
@@ -40,7 +41,7 @@ def snapshot(criteria: list[str]) -> tuple[Snapshot, dict[int, str]]:
     for n, text in enumerate(criteria):
         try:
             profiles.append(compiled(f"P{n}", text, 10, "revenue", "yellow", 1.0))
-        except ValidationError:
+        except (ValidationError, CriterionError):
             continue
         texts[len(profiles) - 1] = text
     now = datetime.now(UTC)
@@ -128,7 +129,7 @@ def _duckdb_bulk(con: duckdb.DuckDBPyConnection, snap: Snapshot, items: pa.Table
 
 
 @settings(
-    max_examples=300,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -68,3 +68,25 @@ def test_policy_codes_refuse_hidden_characters(field: str) -> None:
     with pytest.raises(ValidationError, match=r"U\+202E"):
         PolicyConfig(red_capacity_by_office={"0042\u202e": 1})
     assert PolicyConfig.model_validate({field: {"0042\\": 0.1}})  # a backslash is visible
+
+
+def test_a_version_stored_before_the_check_can_still_be_read() -> None:
+    from datetime import UTC, datetime
+
+    from icrms.profiles.schemas import ProfileRead
+    from icrms.selectivity.engine import CompiledProfile
+
+    stored = ProfileRead(
+        code="OLD-1",
+        name="old\u202e",
+        purpose="p",
+        category="revenue",
+        criteria="hs6 IN ('8517\x0013')",
+        score=1,
+        version=1,
+        status="active",
+        created_at=datetime.now(UTC),
+    )
+    assert stored.criteria == "hs6 IN ('8517\x0013')"  # listed, shown, retired as stored
+    with pytest.raises(CriterionError, match=r"U\+0000"):
+        CompiledProfile.of(stored)  # but never compiled

@@ -127,10 +127,11 @@ def find_threats(
         return []
     measures = ("finding", "seizure") if measure == "both" else (measure,)
     windows = WINDOWS if window_days is None else (window_days,)
+    counts = _segments(warehouse, as_of, windows)
     best: dict[tuple[str, str], Threat] = {}  # (segment, measure): its strongest window
     for m in measures:
         for days in windows:
-            for t in _tests(_segments(warehouse, as_of, days, m), m, min_recent_controls):
+            for t in _tests(counts, m, days, min_recent_controls):
                 t.window_days, t.as_of = days, as_of.isoformat()
                 kept = best.get((t.segment, m))
                 if kept is None:
@@ -150,17 +151,24 @@ def find_threats(
     return sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment, t.measure))
 
 
-def _segments(
-    warehouse: Warehouse, as_of: date, window_days: int, measure: str
-) -> dict[tuple[str, str, str], dict[str, list[int]]]:
-    """Controls and hits per segment and month, split into the recent window and before it."""
-    start = as_of - timedelta(days=window_days - 1)
-    hit = "c.outcome = 'seizure'" if measure == "seizure" else "c.outcome <> 'no_finding'"
+Counts = dict[tuple[str, str, str], dict[tuple[str, int], list[int]]]
+
+
+def _segments(warehouse: Warehouse, as_of: date, windows: tuple[int, ...]) -> Counts:
+    """Per segment, month and age bucket (the shortest window holding the control, 0 = older
+    than the longest): controls, controls with a finding, controls ending in a seizure. One
+    pass over the warehouse for every window and both measures."""
     period = KpiDialect(warehouse.backend).period("k.date_key", "month")
-    recent = f"CASE WHEN k.date_key >= {start:%Y%m%d} THEN 1 ELSE 0 END"
+    bucket = " ".join(
+        f"WHEN k.date_key >= {as_of - timedelta(days=days - 1):%Y%m%d} THEN {days}"
+        for days in sorted(windows)
+    )
+    age = f"CASE {bucket} ELSE 0 END"
     rows = warehouse.sql(
         f"""WITH k AS (
-                SELECT c.declaration_id, c.version, max(CASE WHEN {hit} THEN 1 ELSE 0 END) AS hit,
+                SELECT c.declaration_id, c.version,
+                       max(CASE WHEN c.outcome <> 'no_finding' THEN 1 ELSE 0 END) AS finding,
+                       max(CASE WHEN c.outcome = 'seizure' THEN 1 ELSE 0 END) AS seizure,
                        max(c.date_key) AS date_key
                 FROM fact_control c WHERE c.date_key <= {as_of:%Y%m%d}
                 GROUP BY c.declaration_id, c.version),
@@ -168,33 +176,34 @@ def _segments(
                 SELECT DISTINCT i.declaration_id, i.version, i.hs4,
                        coalesce(i.country_of_export, '?') AS country_of_export,
                        coalesce(i.transport_mode, '?') AS transport_mode
-                FROM fact_item i WHERE i.hs4 IS NOT NULL)
-            SELECT s.hs4, s.country_of_export, s.transport_mode, {period} AS month,
-                   {recent} AS recent, count(*) AS controls, sum(k.hit) AS hits
+                FROM fact_item i JOIN k ON k.declaration_id = i.declaration_id
+                 AND k.version = i.version
+                WHERE i.hs4 IS NOT NULL)
+            SELECT s.hs4, s.country_of_export, s.transport_mode, {period} AS month, {age} AS age,
+                   count(*) AS controls, sum(k.finding) AS finding, sum(k.seizure) AS seizure
             FROM k JOIN s ON s.declaration_id = k.declaration_id AND s.version = k.version
-            GROUP BY s.hs4, s.country_of_export, s.transport_mode, {period}, {recent}"""
+            GROUP BY s.hs4, s.country_of_export, s.transport_mode, {period}, {age}"""
     ).to_pylist()
-    out: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+    out: Counts = {}
     for r in rows:
         key = (r["hs4"], r["country_of_export"], r["transport_mode"])
-        months = out.setdefault(key, {})
-        # per month: controls, hits, and whether the month's rows are recent (a month may be split)
-        cell = months.setdefault(f"{r['month']}|{r['recent']}", [0, 0])
+        cell = out.setdefault(key, {}).setdefault((r["month"], int(r["age"])), [0, 0, 0])
         cell[0] += int(r["controls"])
-        cell[1] += int(r["hits"])
+        cell[1] += int(r["finding"])
+        cell[2] += int(r["seizure"])
     return out
 
 
-def _tests(
-    segments: dict[tuple[str, str, str], dict[str, list[int]]], measure: str, min_recent: int
-) -> list[Threat]:
+def _tests(counts: Counts, measure: str, window: int, min_recent: int) -> list[Threat]:
+    """One test per segment: hits in the last ``window`` days against those before."""
+    at = 1 if measure == "finding" else 2
     tested = []
-    for (hs4, export, mode), cells in segments.items():
+    for (hs4, export, mode), cells in counts.items():
         rc = rh = hc = hh = 0
         months: dict[str, list[int]] = {}
-        for label, (controls, hits) in cells.items():
-            month, recent = label.split("|")
-            if recent == "1":
+        for (month, age), cell in cells.items():
+            controls, hits = cell[0], cell[at]
+            if 0 < age <= window:
                 rc, rh = rc + controls, rh + hits
             else:
                 hc, hh = hc + controls, hh + hits

@@ -129,7 +129,7 @@ def _duckdb_bulk(con: duckdb.DuckDBPyConnection, snap: Snapshot, items: pa.Table
 
 
 @settings(
-    max_examples=300,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -50,8 +50,10 @@ def _top(column: str, label: str, source: str) -> Builder:
     return build
 
 
+# the items of controlled declarations only (a few percent of all items) before DISTINCT
 _ITEM_OF_CTL = """(SELECT DISTINCT i.declaration_id, i.version, {col} AS key
-    FROM fact_item i) k JOIN ctl ON ctl.declaration_id = k.declaration_id
+    FROM fact_item i JOIN ctl c ON c.declaration_id = i.declaration_id
+    AND c.version = i.version) k JOIN ctl ON ctl.declaration_id = k.declaration_id
     AND ctl.version = k.version"""
 _ROUTE_OF_CTL = """ctl JOIN decl ON decl.declaration_id = ctl.declaration_id
     AND decl.version = ctl.version"""

@@ -32,7 +32,7 @@ from icrms.ingest.flows import ingest_file
 from icrms.kpis.cache import WarehouseReader, clear, file_state
 from icrms.kpis.catalogue import INDICATORS
 from icrms.kpis.dashboards import read_view
-from icrms.kpis.service import compute, dashboard, in_scope, overview
+from icrms.kpis.service import compute, in_scope, overview
 from icrms.settings import Settings
 from icrms.warehouse.base import Warehouse
 from icrms.warehouse.duckdb import DuckDBWarehouse
@@ -96,24 +96,29 @@ def duckdb_latency(path: Path, repeat: int) -> tuple[dict[str, dict[str, float]]
 
 
 def served_overview(path: Path, repeat: int) -> dict[str, float]:
-    """The overview page's server work (warehouse opened, figures computed, charts built) for a
-    first request after a change of the warehouse, and for the requests after it (answers kept
-    while the file is unchanged: the warehouse is not even opened)."""
-    from icrms.web.dashboards import panel_view
+    """The overview page's server work (warehouse opened, figures computed, charts built): the
+    process's first request, the first after a change of the warehouse, and the requests after
+    it (answers and charts kept while the file is unchanged: the warehouse is not opened)."""
+    from icrms.web.dashboards import page_view
 
     def request() -> float:
         started = time.perf_counter()
         view = read_view({})
         with WarehouseReader(lambda: DuckDBWarehouse(path), file_state(path)) as reader:
             if in_scope(reader, view):
-                for panel, result in dashboard(reader, "overview", view):
-                    panel_view(panel, result, view, "/dashboards")
+                page_view(reader, "overview", view, "/dashboards")
         return time.perf_counter() - started
 
     clear()
-    first = request()
+    started = request()  # the process's first: Plotly loads its templates and validators
+    clear()  # as after a write to the warehouse
+    changed = request()
     kept = statistics.median(request() for _ in range(max(repeat, 3)))
-    return {"first_request_s": round(first, 3), "kept_s": round(kept, 4)}
+    return {
+        "first_after_start_s": round(started, 3),
+        "first_after_change_s": round(changed, 3),
+        "kept_s": round(kept, 4),
+    }
 
 
 def _same(a: object, b: object) -> bool:

@@ -9,7 +9,7 @@ DECIMAL, icrms in doubles) and literal-only arithmetic.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -102,6 +102,19 @@ NUMBER_LITERALS = [
     "0e0",
 ]
 DATES = [date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)]
+TIMES = [
+    datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 1, 1, 8, 0, 0, 1, tzinfo=UTC),
+]
+TIME_LITERALS = [
+    "'2026-01-01'",
+    "'2026-01-01 00:00'",
+    "'2026-01-01T08:00:00'",
+    "'2026-01-01 10:00:00+02:00'",
+    "'2025-12-31 23:59:59.999999Z'",
+    "TIMESTAMP '2026-01-01 08:00:00.000001'",
+]
 
 
 def sql_string(text: str) -> str:
@@ -137,6 +150,7 @@ def rows(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
         row["item_no"] = draw(st.sampled_from([1, 2, 3, 7, 100000]))
         row["aeo"] = _maybe(draw, [True, False])
         row["lodged_date"] = _maybe(draw, DATES)
+        row["lodged_at"] = _maybe(draw, TIMES)
         out.append(row)
     return out
 
@@ -256,6 +270,9 @@ def condition(draw: st.DrawFn, depth: int = 2) -> str:
         day = draw(st.sampled_from(DATES)).isoformat()
         literal = draw(st.sampled_from([f"'{day}'", f"DATE '{day}'"]))
         return f"lodged_date {op} {literal}"
+    if choice == 10 and draw(st.booleans()):
+        op = draw(st.sampled_from(["=", ">=", "<", "<>"]))
+        return f"lodged_at {op} {draw(st.sampled_from(TIME_LITERALS))}"
     if choice == 10:
         return f"in_watchlist('wl', {draw(string_expr(1))})"
     if choice == 11:

@@ -33,6 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import machine
 from profiles_gen import generated_profiles
 
+RUN = f"{int(time.time()) % 100_000:05d}"  # new declaration ids in every run (no replays)
+IN_FLIGHT = 128  # requests on the wire at once
+TIMEOUT = 10.0  # seconds from a request's due time to giving up on it
+
+
+def say(message: str) -> None:
+    """Progress on stderr (the figures go to stdout)."""
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -45,6 +54,72 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its workers so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(k) for k in children.read_text().split())] if children.exists() else [pid]
+    total = 0
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def copy_store(source_url: str, target_url: str) -> None:
+    """Copy every operational table (the demo's SQLite store) into a fresh PostgreSQL store."""
+    from sqlalchemy import insert, inspect, select, text
+
+    from icrms.core.db import Base, Store
+    from icrms.core.tables import import_all
+
+    import_all()
+    source, target = Store(source_url, upgrade=False), Store(target_url)
+    with target.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    with source.engine.connect() as read, target.engine.begin() as write:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in read.execute(select(table))]
+            for start in range(0, len(rows), 5000):
+                write.execute(insert(table), rows[start : start + 5000])
+            keys = list(table.primary_key.columns)
+            if rows and len(keys) == 1 and keys[0].autoincrement in (True, "auto"):
+                key = keys[0].name  # a serial key: continue after the copied rows
+                sequence = write.scalar(
+                    text(f"SELECT pg_get_serial_sequence('{table.name}', '{key}')")
+                )
+                if sequence:
+                    write.execute(
+                        text(f"SELECT setval('{sequence}', (SELECT max({key}) FROM {table.name}))")
+                    )
+    assert inspect(target.engine).has_table("audit_head")
+    source.dispose()
+    target.dispose()
+
+
+def stored_assessments(home: Path) -> int:
+    """Assessments in the store (every worker's), to count what the server did."""
+    from sqlalchemy import func, select
+
+    from icrms.core.db import Store
+    from icrms.selectivity.tables import AssessmentRow
+    from icrms.settings import Settings
+
+    store = Store(Settings(home=home).store_url, upgrade=False)
+    with store.session() as s:
+        count = s.scalar(select(func.count()).select_from(AssessmentRow)) or 0
+    store.dispose()
+    return count
+
+
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of the server and its worker processes (uvicorn forks workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
+    return round(rss_mb(pid) + sum(rss_mb(k) for k in kids), 1)
 
 
 def prepare(home: Path, declarations: int, profiles: int) -> str:
@@ -128,31 +203,40 @@ async def run_rate(
     latencies: list[float] = []
     errors: dict[str, int] = {}
     total = int(rate * seconds)
-    limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+    # at most IN_FLIGHT requests at once; the others wait here (an asyncio queue is cheap,
+    # httpx's own pool queue is not with thousands waiting). Latency counts from the moment a
+    # request was due, so waiting here is part of it; a request not answered within
+    # TIMEOUT seconds of being due counts as an error.
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=TIMEOUT
     ) as client:
 
-        async def one(n: int) -> None:
+        async def one(n: int, due: float) -> None:
             body = dict(pool[n % len(pool)])
-            body["declaration_id"] = f"L{start_no + n:08d}-{body['declaration_id']}"[:64]
-            started = time.perf_counter()
+            body["declaration_id"] = f"L{RUN}{start_no + n:08d}-{body['declaration_id']}"[:64]
             try:
-                response = await client.post("/api/v1/declarations", json=body)
+                async with asyncio.timeout(TIMEOUT):
+                    async with gate:
+                        response = await client.post("/api/v1/declarations", json=body)
                 status = str(response.status_code)
+            except TimeoutError:
+                status = "timeout"
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
-            latencies.append(time.perf_counter() - started)
+            latencies.append(time.perf_counter() - due)
             if status != "201":
                 errors[status] = errors.get(status, 0) + 1
 
         t0 = time.perf_counter()
         tasks = []
         for n in range(total):
-            delay = t0 + n / rate - time.perf_counter()
+            due = t0 + n / rate
+            delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
+            tasks.append(asyncio.create_task(one(n, due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
     latencies.sort()
@@ -164,7 +248,7 @@ async def run_rate(
         "rate": rate,
         "seconds": seconds,
         "requests": total,
-        "achieved_rate": round(total / elapsed, 1),
+        "achieved_rate": round(total / elapsed, 1),  # requests due / time to the last answer
         "p50_ms": pct(0.50),
         "p90_ms": pct(0.90),
         "p99_ms": pct(0.99),
@@ -179,7 +263,17 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--search", default="100,200,300,400,500,600", help="rates to step through")
+    parser.add_argument(
+        "--search",
+        default="25,50,75,100,150,200",
+        help="rates to step through, ascending; stops at the first that misses p99 <= 10 ms",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--store-url",
+        default=None,
+        help="serve from this PostgreSQL store (the prepared workspace's store is copied there)",
+    )
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--home", type=Path, default=None, help="reuse a prepared workspace")
     args = parser.parse_args()
@@ -194,9 +288,22 @@ def main() -> None:
     pool = declarations(home, 5000)
     port = free_port()
     env = {**os.environ, "ICRMS_HOME": str(home)}
+    if args.store_url:
+        say("copying the workspace's store to PostgreSQL")
+        copy_store(f"sqlite:///{home / 'icrms.sqlite'}", args.store_url)
+        env["ICRMS_DATABASE_URL"] = os.environ["ICRMS_DATABASE_URL"] = args.store_url
     log = (home / "serve.log").open("ab")  # a pipe nobody reads would block the server
     server = subprocess.Popen(
-        [sys.executable, "-m", "icrms", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "icrms",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -213,20 +320,38 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("server did not start")
             time.sleep(0.5)
-        warm = asyncio.run(run_rate(url, token, pool, 50, 5, 0))
-        memory_start = rss_mb(server.pid)
+        say("server ready; warming up")
+        load_start = os.getloadavg()
+        warm = asyncio.run(run_rate(url, token, pool, 20, 5, 0))
+        memory_start = server_rss_mb(server.pid)
+        say(f"sustained: {args.rate}/s for {args.seconds} s")
+        cpu_start, stored_start = cpu_seconds(server.pid), stored_assessments(home)
         sustained = asyncio.run(run_rate(url, token, pool, args.rate, args.seconds, 10_000_000))
-        memory_end = rss_mb(server.pid)
+        time.sleep(2)  # requests the client gave up on may still be finishing
+        stored = stored_assessments(home) - stored_start
+        sustained["stored_by_server"] = stored
+        sustained["server_cpu_ms_per_submission"] = round(
+            1000 * (cpu_seconds(server.pid) - cpu_start) / max(stored, 1), 2
+        )
+        memory_end = server_rss_mb(server.pid)
         steps = []
         for i, rate in enumerate(float(r) for r in args.search.split(",")):
-            steps.append(
-                asyncio.run(
-                    run_rate(url, token, pool, rate, args.step_seconds, 20_000_000 * (i + 2))
-                )
+            say(f"step: {rate}/s for {args.step_seconds} s")
+            step = asyncio.run(
+                run_rate(url, token, pool, rate, args.step_seconds, 20_000_000 * (i + 2))
             )
+            steps.append(step)
+            if step["p99_ms"] > 10 or step["errors"]:
+                break  # higher rates only queue more
         within = [s["rate"] for s in steps if s["p99_ms"] <= 10 and not s["errors"]]
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
-            metrics = c.get("/metrics").text
+        load_end = os.getloadavg()
+        try:  # one worker's counters; the server may still be working off the last step
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as c:
+                metrics = c.get("/metrics").text
+        except httpx.HTTPError:
+            metrics = ""
         builds = next(
             (
                 line.split()[-1]
@@ -245,11 +370,22 @@ def main() -> None:
         n_active = sum(1 for p in json.loads(active.stdout or "[]") if p.get("status") == "active")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # requests still queued in the workers: stop them
+            children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+            for kid in children.read_text().split() if children.exists() else []:
+                os.kill(int(kid), 9)
+            server.kill()
+            server.wait(timeout=30)
     print(
         json.dumps(
             {
                 "bench": "api_load",
+                "store": "postgresql"
+                if "postgresql" in env.get("ICRMS_DATABASE_URL", "")
+                else "sqlite",
+                "workers": args.workers,
                 "active_profiles": n_active,
                 "items_per_declaration": 10,
                 "warmup": warm,
@@ -261,6 +397,8 @@ def main() -> None:
                 "steps": steps,
                 "highest_rate_p99_within_10ms": max(within) if within else None,
                 "snapshot_builds": builds,
+                "load_average_start": [round(x, 2) for x in load_start],
+                "load_average_end": [round(x, 2) for x in load_end],
                 "machine": machine(),
             }
         )

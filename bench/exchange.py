@@ -80,6 +80,11 @@ def main() -> None:
     parser.add_argument("--b-declarations", type=int, default=40_000)
     parser.add_argument("--b-months", type=int, default=3)
     parser.add_argument("--sync-objects", type=int, default=10_000)
+    parser.add_argument(
+        "--a-prior-year",
+        action="store_true",
+        help="date A's aggregates a year earlier (A has a year of history before B's)",
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
     out: dict[str, Any] = {"bench": "exchange"}
@@ -111,6 +116,7 @@ def main() -> None:
                         s,
                         args.b_months,
                         10,
+                        args.a_prior_year,
                     )
                     for s in range(1, args.seeds + 1)
                 ]
@@ -121,6 +127,7 @@ def main() -> None:
                     a_declarations=args.a_declarations,
                     b_declarations=args.b_declarations,
                     b_months=args.b_months,
+                    a_prior_year=args.a_prior_year,
                 )
     out["machine"] = machine()
     print(json.dumps(out))

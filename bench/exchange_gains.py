@@ -195,9 +195,19 @@ def partner_features(world: World, cells: list[dict[str, Any]]) -> None:
 
 
 def joint_gain(
-    folder: Path, a_declarations: int, b_declarations: int, seed: int, months: int, min_cell: int
+    folder: Path,
+    a_declarations: int,
+    b_declarations: int,
+    seed: int,
+    months: int,
+    min_cell: int,
+    a_prior_year: bool = False,
 ) -> dict[str, Any]:
-    """B's precision@5 % with A's aggregates against without, B trained on its first ``months``."""
+    """B's precision@5 % with A's aggregates against without, B trained on its first ``months``.
+
+    ``a_prior_year``: A's year of aggregates is dated a year earlier, as if A had a year of
+    history before B's first month (otherwise B's first month has no A month before it).
+    """
     a = build_world(folder / "a", a_declarations, 1000 + seed)
     cells = aggregates.compute_cells(
         a.warehouse,
@@ -207,6 +217,8 @@ def joint_gain(
         rates=rates(),
     )
     a.warehouse.close()
+    if a_prior_year:
+        cells = [{**c, "period": f"{int(c['period'][:4]) - 1}{c['period'][4:]}"} for c in cells]
     b = build_world(folder / "b", b_declarations, 2000 + seed)
     partner_features(b, cells)
     train_until = START + timedelta(days=30 * months - 16)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import threading
+from collections.abc import Callable
+from datetime import datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -12,6 +17,7 @@ from icrms.audit import service as audit
 from icrms.cli import app as cli
 from icrms.core.db import Store
 from icrms.settings import Settings
+from tests.api.conftest import Headers
 
 
 def _fill(store: Store, n: int = 6) -> None:
@@ -117,3 +123,34 @@ def test_cli_verify_exits_1_on_a_broken_chain(
     broken = CliRunner().invoke(cli, ["audit", "verify"])
     assert broken.exit_code == 1
     assert "entry 2" in broken.output
+
+
+def test_export_hands_out_verifiable_entries_and_is_audited(
+    client: TestClient, admin: Headers, analyst: Headers, token_for: Callable[..., Headers]
+) -> None:
+    for role in ("system", "manager", "officer"):
+        token_for(role)  # each issue is an audit entry
+    first = client.post("/api/v1/audit/export", headers=admin, params={"limit": 3})
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"].startswith("application/x-ndjson")
+    assert first.headers["Icrms-Next-After"] == "3"
+    part = [json.loads(line) for line in first.text.splitlines()]
+    assert [e["seq"] for e in part] == [1, 2, 3]
+    for before, entry in itertools.pairwise(part):
+        assert entry["prev_hash"] == before["hash"]
+    for entry in part:
+        fields = {k: entry[k] for k in ("seq", "actor", "action", "object", "detail", "prev_hash")}
+        at = datetime.fromisoformat(entry["at"])
+        assert audit.entry_hash(**fields, at=at) == entry["hash"]  # verifiable outside icrms
+    rest = client.post("/api/v1/audit/export", headers=admin, params={"after": 3})
+    lines = [json.loads(line) for line in rest.text.splitlines()]
+    assert "Icrms-Next-After" not in rest.headers
+    exported = [e for e in lines if e["action"] == "audit.export"]
+    assert len(exported) == 1 and exported[0]["actor"] == "token:test-admin"
+    assert exported[0]["detail"] == {
+        "after": 0,
+        "entries": 3,
+        "last": 3,
+        "last_hash": part[-1]["hash"],
+    }
+    assert client.post("/api/v1/audit/export", headers=analyst).status_code == 403

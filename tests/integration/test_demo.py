@@ -42,6 +42,16 @@ def test_demo_runs_the_whole_chain(workspace: Settings) -> None:
     assert 0 < kpis["inspection_rate"] < 0.2
     assert kpis["release_median_hours"]["red"] > kpis["release_median_hours"]["green"]
     assert kpis["report"].endswith("monthly-2025-10.html")
+    exchange = summary["exchange"]
+    assert [r["status"] for r in exchange["received"]] == ["accepted"]
+    assert exchange["adopted"] == "DEMO-B.DRG-COFFEE-BR"
+    back = exchange["feedback"]
+    assert back["sightings_sent"] == (1 if back["selected_live"] else 0)
+    assert back["partner_sees"] == (
+        [{"indicator": "DRG-COFFEE-BR", "from": "DEMO-A", "hits": back["seizures"]}]
+        if back["selected_live"]
+        else []
+    )
 
 
 def test_demo_refuses_to_replace_a_workspace_with_other_data(workspace: Settings) -> None:

@@ -270,7 +270,9 @@ def test_pre_arrival_mirror_and_aggregates(monkeypatch: pytest.MonkeyPatch, tmp_
     run(monkeypatch, b, "XB", "ingest", str(imports))
     report = json.loads(run(monkeypatch, b, "XB", "exchange", "mirror", "--top", "5", "--json"))
     assert sum(report["summary"]["matched"].values()) == made["export_declarations"]
-    assert report["largest_gaps"][0]["mirror_value_ratio"] < 0.7
+    # honest items compare at about 1.0-1.25 (our CIF over their FOB); the generator declares
+    # undervalued goods at 0.45-0.85 of their value, so the largest gap is below the honest band
+    assert report["largest_gaps"][0]["mirror_value_ratio"] < 0.9
     cells = json.loads(
         run(
             monkeypatch,

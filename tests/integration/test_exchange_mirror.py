@@ -81,8 +81,9 @@ def test_planted_fraud_shows_in_the_gaps(world) -> None:  # type: ignore[no-unty
     honest = sorted(r["mirror_value_ratio"] for r in rows if r["importer_id"] not in undervaluers)
     planted = sorted(r["mirror_value_ratio"] for r in rows if r["importer_id"] in undervaluers)
     assert 1.0 < honest[len(honest) // 2] < 1.3  # CIF over FOB
-    low = lambda ratios: sum(r < 0.7 for r in ratios) / len(ratios)  # noqa: E731
-    assert low(planted) > 0.25 and low(honest) < 0.05
+    # undervalued goods are declared at 0.45-0.85 of their value: below the honest band
+    low = lambda ratios: sum(r < 0.9 for r in ratios) / len(ratios)  # noqa: E731
+    assert low(planted) > 0.25 and low(honest) < 0.05, (low(planted), low(honest))
     mismatched = [r for r in rows if r["mirror_hs6_mismatch"]]
     assert mismatched and all(r["hs6"] != r["export_hs6"] for r in mismatched)
     gaps = mirror.largest_gaps(wh, top=10)

@@ -259,3 +259,13 @@ def test_taxii2_client_reads_our_collections(trio: Served) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_the_exchange_format_schema_is_published(client: TestClient) -> None:
+    from icrms.exchange import stix
+
+    answer = client.get("/api/v1/exchange/schema")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/schema+json"
+    schema = answer.json()
+    assert schema == stix.json_schema() and "risk-indicator" in schema["$defs"]
+    assert all("/api/v1/exchange/schema" in d["schema"] for d in stix.extension_definitions())

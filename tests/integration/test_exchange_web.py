@@ -25,7 +25,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def a(tmp_path: Path) -> Instance:
+def pair(tmp_path: Path) -> tuple[Instance, Instance]:
     """XA with an indicator and an alert received from XB, and an analyst and a manager."""
     a, b = instance(tmp_path / "a", "XA"), instance(tmp_path / "b", "XB")
     register(a, b)
@@ -50,7 +50,12 @@ def a(tmp_path: Path) -> Instance:
             auth.create_user(
                 s, user=UserCreate(username=name, role=role, password=PASSWORD), actor="test"
             )
-    return a
+    return a, b
+
+
+@pytest.fixture
+def a(pair: tuple[Instance, Instance]) -> Instance:
+    return pair[0]
 
 
 @pytest.fixture
@@ -132,3 +137,56 @@ def test_a_manager_reads_but_does_not_decide(a: Instance, client: TestClient) ->
     )
     assert refused.status_code == 403
     assert client.get("/exchange?state=bogus").status_code == 422
+
+
+def _history(inst: Instance, seed: int) -> None:
+    from icrms.generator import generate
+    from icrms.ingest.flows import ingest_file
+    from icrms.warehouse.base import open_warehouse
+
+    path = inst.settings.home / "history.parquet"
+    generate(declarations=400, seed=seed, out=path, fmt="native")
+    with open_warehouse(inst.settings) as wh:
+        ingest_file(wh, path, fmt="native", settings=inst.settings)
+
+
+def test_joint_assessment_puts_our_hit_rates_beside_the_partners(
+    pair: tuple[Instance, Instance], client: TestClient
+) -> None:
+    from datetime import date
+
+    from icrms.core.clock import now
+    from icrms.exchange import aggregates, joint, rates
+    from icrms.exchange import objects as objs
+    from icrms.warehouse.base import open_warehouse
+
+    a, b = pair
+    _history(a, 11)
+    _history(b, 12)
+    year = (date(2025, 1, 1), date(2025, 12, 31))
+    with b.store.session() as s, open_warehouse(b.settings) as wh:
+        cells = aggregates.compute_cells(
+            wh, date_from=year[0], date_to=year[1], min_cell=2, rates=rates.rates_table(s)
+        )
+        obj = objs.aggregates(b.code, b.admin.stix_id, cells, *year, 2, "green", now())
+        sent = outbox.share_objects(
+            s, admin=b.admin, objects=[obj], recipients=["XA"], days=5, actor="b"
+        )
+        raw = outbox.sent_bundle(s, bundle_id=sent[0].bundle_id).payload.encode()
+    with a.store.session() as s:
+        assert receive(s, admin=a.admin, raw=raw, via="file").status == "accepted"
+    login(client, "boss")
+    page = client.get("/exchange/joint", params={"from": "2025-01-01", "until": "2025-12-31"})
+    assert page.status_code == 200, page.text
+    with a.store.session() as s, open_warehouse(a.settings) as wh:
+        view = joint.compare(s, wh, date_from=year[0], date_to=year[1], top=50)
+    assert view.partners == ["XB"] and view.partner_cells == len(cells) > 0
+    top = view.rows[0]
+    theirs = top["partners"].get("XB")
+    hits = max([top["ours"]["irregularities"]] + ([theirs["irregularities"]] if theirs else []))
+    assert hits > 0 and f"<td>{top['hs6']}</td><td>{top['country_of_origin']}</td>" in page.text
+    if theirs:
+        assert f"{theirs['irregularities']} / {theirs['controls']}" in page.text
+    assert '<th colspan="3">XB</th>' in page.text
+    backwards = client.get("/exchange/joint", params={"from": "2025-12-31", "until": "2025-01-01"})
+    assert backwards.status_code == 422

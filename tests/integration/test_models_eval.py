@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from icrms.generator import generate
@@ -62,13 +63,13 @@ def test_simulation_reveals_only_selected_labels(
 
     def select_spy(units, *args):  # type: ignore[no-untyped-def]
         out = real_select(units, *args)
-        chosen.append(set(out["selected"]))
+        chosen.append(set(out["selected_targeted"]) | set(out["selected_random"]))
         return out
 
     monkeypatch.setattr(sim.pipeline, "train_on_warehouse", train_spy)
     monkeypatch.setattr(sim, "_select", select_spy)
-    result = simulate(data, dataset="date", inspection_rate=0.1, exploration=0.2, max_weeks=3)
-    weeks = result["weeks"]
+    result = simulate(data, dataset="date", inspection_rate=0.1, exploration=0.2, max_periods=3)
+    weeks = result["periods"]
     assert len(weeks) == 3 and len(seen) == 3 and len(chosen) == 3
     train_units = {r["unit_id"] for r in seen[0]["rows"] if r["split"] == "train"}
     for n, week in enumerate(seen):
@@ -93,3 +94,38 @@ def test_simulation_reveals_only_selected_labels(
     for week in weeks:
         assert week["inspected"] == max(1, round(week["units"] * 0.1))
         assert week["explored"] == round(week["inspected"] * 0.2)
+
+
+def test_selection_bias_and_adaptive_exploration_on_generated_data(tmp_path: Path) -> None:
+    data = tmp_path / "date.csv"
+    result = generate(declarations=4000, seed=8, out=data, fmt="date")
+    truth = pq.read_table(result.oracle).to_pandas()
+    selected = set(truth.loc[truth["selection"] != "none", "declaration_id"])
+    targeted = set(truth.loc[truth["selection"] == "targeted", "declaration_id"])
+    # the simulation starts from the old rules' selected train labels only
+    sim_result = simulate(
+        data,
+        dataset="date",
+        period="month",
+        adaptive=True,
+        exploration=0.2,
+        history="selected",
+        max_periods=2,
+    )
+    periods = sim_result["periods"]
+    assert len(periods) == 2 and sim_result["history"] == "selected"
+    evaluation = evaluate(data, dataset="date", runs=1)
+    rows = evaluation["rows"]
+    bias = evaluation["selection_bias"]
+    # every row is labelled in the file; the variants see far fewer labelled train rows
+    labelled = {k: v["labelled_train_rows"]["mean"] for k, v in bias.items()}
+    assert labelled["targeted_only"] < labelled["selected"] == labelled["selected_ipw"]
+    assert labelled["selected"] < 0.2 * (rows["train"] + rows["valid"])
+    assert labelled["targeted_only"] > 0 and len(targeted) < len(selected)
+    assert set(bias) == {"targeted_only", "selected", "selected_ipw"}
+    assert "precision@5" in evaluation["oracle_ratio"]
+    # the exploration share moved by the rule: × 1.5 or × 0.75 after the first period
+    first, second = periods
+    grow = first["explore_hit_rate"] >= 0.5 * first["exploit_hit_rate"]
+    assert second["exploration"] == round(0.2 * (1.5 if grow else 0.75), 4)
+    assert first["labels_visible"] < periods[1]["labels_visible"]

@@ -106,8 +106,9 @@ def test_an_indicator_goes_round_the_loop(pair: Pair) -> None:
     )
     assert control.status_code == 201, control.text
 
-    feedback = b.cli_json("exchange", "feedback")
-    assert [s["recipients"] for s in feedback["sent"]] == [["XA"]]
+    synced = b.cli_json("exchange", "sync", "--partner", "XA")  # queues the sighting
+    assert [s["recipients"] for s in synced["feedback_sent"]] == [["XA"]]
+    assert b.cli_json("exchange", "sync", "--partner", "XA")["feedback_sent"] == []
     back = a.cli_json("exchange", "sync", "--partner", "XB")["pulled"][0]
     assert (back["accepted"], back["refused"]) == (1, []), back
     sightings = a.cli_json("exchange", "sightings")
@@ -269,3 +270,42 @@ def test_a_partner_cannot_read_another_partners_collection(pair: Pair) -> None:
     assert own.status_code == 200 and any(
         o.get("name") == "For XC only" for o in own.json()["objects"]
     ), "XC itself does read it"
+
+
+ALERT_YAML = """
+title: Cocaine in green coffee from Brazil
+description: Seizures of cocaine in sea containers of green coffee from Brazil
+risk_category: drugs
+recommended_action: Scan and open containers of green coffee from Brazil
+urgency: urgent
+"""
+
+
+def test_an_urgent_alert_is_pushed_to_the_partners_inbox(pair: Pair) -> None:
+    a, b = pair.a, pair.b
+    (pair.tmp / "alert.yaml").write_text(ALERT_YAML, encoding="utf-8")
+    sent = a.cli_json(
+        "exchange", "share", "alert", str(pair.tmp / "alert.yaml"), "--to", "XB", "--no-push"
+    )
+    assert [s["urgent"] for s in sent] == [True] and "pushed" not in sent[0]
+    synced = a.cli_json("exchange", "sync", "--partner", "XB")
+    status = synced["pushed"][sent[0]["bundle_id"]]["XB"]
+    assert status["failure_count"] == 0 and status["success_count"] == status["total_count"]
+    with b.store.session() as s:
+        alert = s.scalar(
+            select(InboxItemRow).where(
+                InboxItemRow.issuer == "XA", InboxItemRow.object_type == "x-icrms-alert"
+            )
+        )
+    assert alert is not None and alert.title == "Cocaine in green coffee from Brazil"
+    assert a.cli_json("exchange", "sync", "--partner", "XB")["pushed"] == {}, "pushed once"
+    (pair.tmp / "now.yaml").write_text(ALERT_YAML.replace("Brazil", "Colombia"), encoding="utf-8")
+    now_sent = a.cli_json("exchange", "share", "alert", str(pair.tmp / "now.yaml"), "--to", "XB")
+    pushed = now_sent[0]["pushed"]["XB"]
+    assert pushed["failure_count"] == 0 and pushed["success_count"] == pushed["total_count"]
+    with b.store.session() as s:
+        titles = set(
+            s.scalars(select(InboxItemRow.title).where(InboxItemRow.object_type == "x-icrms-alert"))
+        )
+    assert "Cocaine in green coffee from Colombia" in titles, "pushed when shared"
+    assert a.cli_json("exchange", "sync", "--partner", "XB")["pushed"] == {}

@@ -98,6 +98,36 @@ def list_entries(
     return [AuditEntryRead.model_validate(r, from_attributes=True) for r in session.scalars(query)]
 
 
+def export(
+    session: Session, *, actor: str, after: int = 0, limit: int = BATCH
+) -> list[AuditEntryRead]:
+    """Entries after sequence number ``after``, oldest first, with their hashes; the export is audited.
+
+    The entry recording the export (``audit.export``: who, which range, the head then) is
+    appended after the exported ones, so a later export carries it.
+    """
+    rows = session.scalars(
+        select(AuditEntryRow)
+        .where(AuditEntryRow.seq > after)
+        .order_by(AuditEntryRow.seq)
+        .limit(limit)
+    ).all()
+    entries = [AuditEntryRead.model_validate(r, from_attributes=True) for r in rows]
+    record(
+        session,
+        actor=actor,
+        action="audit.export",
+        object="audit",
+        detail={
+            "after": after,
+            "entries": len(entries),
+            "last": entries[-1].seq if entries else None,
+            "last_hash": entries[-1].hash if entries else None,
+        },
+    )
+    return entries
+
+
 def verify(session: Session) -> AuditVerification:
     """Walk the whole chain and report every break."""
     head = session.get(AuditHeadRow, 1)

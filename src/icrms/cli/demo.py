@@ -27,6 +27,7 @@ from icrms.cli.common import (
     store,
     warehouse,
 )
+from icrms.cli.demo_exchange import print_exchange, step_exchange, step_exchange_feedback
 from icrms.cli.demo_service import print_users, serve_demo, step_live, step_users
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
@@ -271,7 +272,7 @@ def step_kpis(ctx: DemoContext) -> None:
     with warehouse(ctx.settings) as wh:
         rate = compute(wh, "inspection_rate").rows[0]
         release = compute(wh, "release_time").rows
-        threats = find_threats(wh, as_of=date(2025, 12, 31), window_days=122, measure="seizure")
+        threats = find_threats(wh)  # the defaults: the 90 days to the last control, both rates
         report = write_report(
             render_monthly(monthly_report(wh, period="2025-10")),
             ctx.settings.home / "reports" / "monthly-2025-10.html",
@@ -295,7 +296,9 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_assess,
     step_backtest,
     step_effectiveness,
+    step_exchange,
     step_live,
+    step_exchange_feedback,
     step_users,
     step_kpis,
 ]
@@ -396,8 +399,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for t in k["threats"]:
         console.print(
             f"emerging threat {t['segment']}: {t['recent_hits']}/{t['recent_controls']} recent "
-            f"controls ended in a seizure, {t['history_hits']}/{t['history_controls']} before "
-            f"(q = {t['q_value']:.2g}); draft a profile: icrms threats draft {t['segment']} "
-            "--as-of 2025-12-31 --window-days 122 --measure seizure"
+            f"controls {'ended in a seizure' if t['measure'] == 'seizure' else 'found something'}, "
+            f"{t['history_hits']}/{t['history_controls']} before (q = {t['q_value']:.2g}); "
+            f"draft a profile: icrms threats draft {t['segment']} (or on the Threats page)"
         )
     console.print(f"monthly report: {k['report']}; BI snapshot: {k['bi_snapshot']}")
+    print_exchange(summary)

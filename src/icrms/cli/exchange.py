@@ -10,11 +10,10 @@ from typing import Any
 import typer
 import yaml
 
-from icrms.cli import exchange_data
+from icrms.cli import exchange_data, exchange_transfer
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, settings, store
 from icrms.cli.partners import actor, agreement_app, groups_app, partners_app
-from icrms.errors import IcrmsError
-from icrms.exchange import flows, inbox, outbox, partners, receive, stix
+from icrms.exchange import flows, inbox, outbox, stix
 from icrms.exchange.administration import local_administration
 from icrms.exchange.schemas import AlertCreate, InboxItemRead, SentBundle, ShareRequest
 from icrms.settings import Settings
@@ -37,6 +36,9 @@ app.add_typer(exchange_data.aggregates_app, name="aggregates")
 share_app.command("pre-arrival")(exchange_data.share_pre_arrival)
 app.command("mirror")(exchange_data.mirror_report)
 app.command("generate-exports")(exchange_data.generate_exports)
+app.command("export")(exchange_transfer.export)
+app.command("import")(exchange_transfer.import_)
+app.command("sync")(exchange_transfer.sync)
 
 TO = typer.Option(..., "--to", help="comma-separated partner codes or group names")
 TLP = typer.Option("amber", "--tlp", help="clear | green | amber | amber+strict | red")
@@ -54,25 +56,43 @@ def _days(current: Settings, request: ShareRequest) -> int:
 
 
 def _share(
-    send: Callable[..., list[SentBundle]], request: ShareRequest, as_json: bool, **what: Any
+    send: Callable[..., list[SentBundle]],
+    request: ShareRequest,
+    as_json: bool,
+    push: bool = False,
+    **what: Any,
 ) -> None:
-    """Run one sharing service in a session with this administration, and print what went."""
+    """Run one sharing service in a session with this administration, and print what went.
+
+    With ``push``, urgent bundles go to each recipient's inbox at once; a push that fails is
+    said and left to ``icrms exchange sync`` (the bundle is shared either way).
+    """
     current = settings()
     admin = local_administration(current)
-    with store(current).session() as s:
+    opened = store(current)
+    with opened.session() as s:
         sent = send(
             s, admin=admin, request=request, days=_days(current, request), actor=actor(), **what
         )
-    _sent(sent, as_json)
+    pushes = {
+        b.bundle_id: exchange_transfer.push_now(opened, current, b.bundle_id)
+        for b in sent
+        if push and b.urgent
+    }
+    _sent(sent, as_json, pushes)
 
 
-def _sent(rows: list[SentBundle], as_json: bool) -> None:
+def _sent(
+    rows: list[SentBundle], as_json: bool, pushes: dict[str, dict[str, Any]] | None = None
+) -> None:
+    pushes = pushes or {}
     emit(
-        [b.model_dump(mode="json") for b in rows],
+        [b.model_dump(mode="json") | pushes.get(b.bundle_id, {}) for b in rows],
         as_json,
         lambda: print_lines(
             f"sent {b.bundle_id} to {', '.join(b.recipients)} TLP:{b.tlp.upper()} {b.objects} objects, expires {b.expires:%Y-%m-%d}"
             + (" URGENT" if b.urgent else "")
+            + exchange_transfer.push_line(pushes.get(b.bundle_id))
             for b in rows
         ),
     )
@@ -98,11 +118,14 @@ def share_alert(
     to: str = TO,
     tlp: str = TLP,
     days: int = DAYS,
+    push: bool = typer.Option(
+        True, "--push/--no-push", help="push an urgent alert to the recipients' inboxes at once"
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Share a risk alert (with the indicators of the profiles it names)."""
+    """Share a risk alert (with the indicators of the profiles it names); urgent ones are pushed."""
     alert = AlertCreate.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
-    _share(outbox.share_alert, _request(to, tlp, days), as_json, alert=alert)
+    _share(outbox.share_alert, _request(to, tlp, days), as_json, push=push, alert=alert)
 
 
 @share_app.command("seizure")
@@ -128,64 +151,6 @@ def forward(
 ) -> None:
     """Share a received object on, unchanged (refused unless it is marked GREEN or CLEAR)."""
     _share(outbox.forward, _request(to, "green", days), as_json, item_id=item)
-
-
-@app.command("export")
-@handle_errors
-def export(
-    bundle: str = typer.Argument(None, help="a bundle id (default: every bundle to --partner)"),
-    partner: str = typer.Option(None, "--partner", help="every unexpired bundle to this partner"),
-    out: Path = typer.Option(..., "--out", help="file for one bundle, folder for several"),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Write signed bundles to files for an air-gapped link (the bytes as signed)."""
-    from icrms.core.clock import now
-
-    with store().session() as s:
-        if bundle:
-            rows = [outbox.sent_bundle(s, bundle_id=bundle)]
-        else:
-            rows = [
-                r
-                for r in outbox.sent_bundles(s, limit=100_000)
-                if partner in r.recipients and r.expires > now()
-            ]
-        written = []
-        for row in rows:
-            target = out if bundle else out / f"{row.bundle_id}.json"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(row.payload, encoding="utf-8")
-            written.append({"bundle_id": row.bundle_id, "file": str(target), "sha256": row.sha256})
-    emit(written, as_json, lambda: print_lines(f"{w['bundle_id']} -> {w['file']}" for w in written))
-
-
-@app.command("import")
-@handle_errors
-def import_(
-    files: list[Path] = typer.Argument(..., help="bundle files"), as_json: bool = JSON_OPTION
-) -> None:
-    """Receive bundles from files: each is accepted whole or refused with its reason."""
-    current = settings()
-    admin = local_administration(current)
-    results = []
-    for path in files:
-        with store(current).session() as s:
-            results.append(receive.receive(s, admin=admin, raw=path.read_bytes(), via="file"))
-    emit(
-        [r.model_dump(mode="json") for r in results],
-        as_json,
-        lambda: print_lines(
-            f"{path.name}: {r.status} {r.bundle_id or ''} from {r.issuer or '?'}"
-            + (
-                f" ({r.objects} objects, inbox {r.inbox_items})"
-                if r.status == "accepted"
-                else f": {r.reason}"
-            )
-            for path, r in zip(files, results, strict=True)
-        ),
-    )
-    if any(r.status == "refused" for r in results):
-        raise typer.Exit(1)
 
 
 def _item_line(i: InboxItemRead) -> str:
@@ -337,66 +302,3 @@ def sightings(as_json: bool = JSON_OPTION) -> None:
 def schema() -> None:
     """Print the JSON Schema of icrms's STIX extensions."""
     emit(stix.json_schema(), True, lambda: None)
-
-
-@app.command("sync")
-@handle_errors
-def sync(
-    partner: str = typer.Option(
-        None, "--partner", help="one partner (default: every partner with an API root)"
-    ),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Pull partners' outbox collections over TAXII, then push urgent bundles not yet pushed."""
-    from icrms.exchange import sync as client
-
-    current = settings()
-    admin = local_administration(current)
-    opened = store(current)
-    keys = current.home / "keys"
-    with opened.session() as s:
-        codes = (
-            [partner]
-            if partner
-            else [p.code for p in partners.list_partners(s) if p.api_root and p.active]
-        )
-    pulled, pushed, errors = [], {}, {}
-    for code in codes:
-        try:
-            result = client.pull(
-                opened, admin=admin, partner=code, client=client.client_for(opened, keys, code)
-            )
-            pulled.append(result)
-        except IcrmsError as exc:
-            errors[code] = exc.message
-    for bundle_id in client.pending_urgent(opened):
-        try:
-            pushed[bundle_id] = client.push(
-                opened, bundle_id=bundle_id, client_for=lambda c: client.client_for(opened, keys, c)
-            )
-        except IcrmsError as exc:
-            errors[bundle_id] = exc.message
-    data = {
-        "pulled": [
-            {k: v for k, v in vars(r).items() if k != "results"}
-            | {"refused": [x.reason for x in r.results if x.status == "refused"]}
-            for r in pulled
-        ],
-        "pushed": pushed,
-        "errors": errors,
-    }
-    emit(
-        data,
-        as_json,
-        lambda: print_lines(
-            [
-                f"{r.partner}: {r.pages} pages, {r.objects} objects, {r.bundles} bundles: {r.accepted} accepted, "
-                f"{r.refused} refused, {r.skipped} already had"
-                for r in pulled
-            ]
-            + [f"pushed {b} to {', '.join(s)}" for b, s in pushed.items()]
-            + [f"error {k}: {v}" for k, v in errors.items()]
-        ),
-    )
-    if errors:
-        raise typer.Exit(1)

@@ -241,12 +241,13 @@ def aggregates_compare(
     top: int = typer.Option(30, "--top"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Our hit rate per HS6 x origin beside each partner's, from their aggregates."""
+    """Our hit rate per HS6 x origin beside each partner's, from their cells of those months."""
+    from icrms.exchange import joint
+
     current = settings()
-    _start, _end, ours = _our_cells(current, date_from, date_to, 1)
-    with store(current).session() as s:
-        theirs = aggregates.partner_cells(s)
-    rows = aggregates.side_by_side(ours, theirs, top=top)
+    start, end = _period(date_from, date_to)
+    with store(current).session() as s, warehouse(current) as wh:
+        rows = joint.compare(s, wh, date_from=start, date_to=end, top=top).rows
     emit(
         rows,
         as_json,

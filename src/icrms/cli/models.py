@@ -191,10 +191,23 @@ def simulate(
     dataset: str = typer.Option("kcs", "--dataset", help="kcs, date or native."),
     inspection_rate: float = typer.Option(0.1, "--inspection-rate", min=0.001, max=1.0),
     exploration: float = typer.Option(0.1, "--exploration", min=0.0, max=1.0),
+    adaptive: bool = typer.Option(
+        False, "--adaptive", help="Let the exploration share follow what random picks find."
+    ),
+    period: str = typer.Option("week", "--period", help="week | month"),
+    history: str = typer.Option(
+        "all",
+        "--history",
+        help="Labels known at the start: all, or (generated data) the old rules' selected | "
+        "targeted declarations only.",
+    ),
+    propensity: bool = typer.Option(
+        True, "--propensity/--no-propensity", help="Inverse-propensity weights in training."
+    ),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Week by week: score, select, reveal only the selected labels, retrain (BACUDA-style)."""
+    """Period by period: score, select, reveal only the selected labels, retrain (BACUDA-style)."""
     from icrms.models.simulate import simulate as run
 
     result = run(
@@ -202,21 +215,25 @@ def simulate(
         dataset=dataset,
         inspection_rate=inspection_rate,
         exploration=exploration,
+        adaptive=adaptive,
+        period=period,
+        history=history,
+        propensity=propensity,
         seed=seed,
         progress=_say(not as_json),
     )
 
     def human() -> None:
         console.print(
-            f"{len(result['weeks'])} weeks, inspection {inspection_rate}, exploration {exploration}"
+            f"{len(result['periods'])} {period}s, inspection {inspection_rate}, exploration "
+            f"{exploration}{' (adaptive)' if adaptive else ''}, history {history}"
         )
-        def share(value: float | None) -> str:  # None: the week had nothing to measure
-            return "  n/a" if value is None else f"{value:.3f}"
-
-        for w in result["weeks"]:
+        for w in result["periods"]:
+            norm = w["norm_precision"]
             console.print(
-                f"  {w['week']}  inspected {w['inspected']:>5}  precision {share(w['precision'])} "
-                f"(norm {share(w['norm_precision'])})  revenue norm {w['norm_revenue']}"
+                f"  {w['start']}  inspected {w['inspected']:>5}  explored {w['exploration']:.2f}  "
+                f"precision {w['precision']:.3f} (norm {norm if norm is None else round(norm, 3)})"
+                f"  revenue norm {w['norm_revenue']}"
             )
         console.print(f"  mean {result['mean']}")
 

@@ -7,8 +7,9 @@ from datetime import date
 import typer
 
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, store, warehouse
-from icrms.errors import NotFoundError, ValidationError
-from icrms.kpis.threats import Threat, draft_profile, find_threats
+from icrms.errors import ValidationError
+from icrms.kpis.flows import draft_profile, segment_of
+from icrms.kpis.threats import Threat, find_threats
 
 app = typer.Typer(
     help="Threat and trend analysis: emerging segments, and profiles drafted from them.",
@@ -16,18 +17,28 @@ app = typer.Typer(
 )
 
 
-def _as_of(value: str | None) -> date:
+def _as_of(value: str | None) -> date | None:
     if value is None:
-        return date.today()
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError("as_of", value, "is not a date (YYYY-MM-DD)") from exc
 
 
-AS_OF = typer.Option(None, "--as-of", help="Last day of the recent window (default: today).")
-WINDOW = typer.Option(90, "--window-days", help="Length of the recent window in days.")
-MEASURE = typer.Option("finding", "--measure", help="finding (any irregularity) or seizure.")
+AS_OF = typer.Option(
+    None, "--as-of", help="Last day of the recent window (default: the last day with controls)."
+)
+WINDOW = typer.Option(
+    None,
+    "--window-days",
+    help="Length of the recent window in days (default: 30, 60, 90 or 120, the strongest).",
+)
+MEASURE = typer.Option(
+    "both",
+    "--measure",
+    help="finding (any irregularity), seizure, or both (each rate tested, one false discovery rate).",
+)
 ALPHA = typer.Option(0.05, "--alpha", help="False discovery rate (Benjamini-Hochberg).")
 
 
@@ -36,7 +47,7 @@ ALPHA = typer.Option(0.05, "--alpha", help="False discovery rate (Benjamini-Hoch
 def threats(
     ctx: typer.Context,
     as_of: str = AS_OF,
-    window_days: int = WINDOW,
+    window_days: int | None = WINDOW,
     measure: str = MEASURE,
     alpha: float = ALPHA,
     all_segments: bool = typer.Option(False, "--all", help="List every segment tested."),
@@ -54,7 +65,11 @@ def threats(
             alpha=alpha,
         )
     shown = found if all_segments else [t for t in found if t.significant]
-    data = {"tested": len(found), "reported": sum(t.significant for t in found)}
+    data = {
+        "tested": len(found),
+        "testable": sum(t.testable for t in found),
+        "reported": sum(t.significant for t in found),
+    }
     data["threats"] = [t.as_dict() for t in shown]  # type: ignore[assignment]
     emit(data, as_json, lambda: print_lines(_lines(found, shown)))
 
@@ -64,7 +79,7 @@ def threats(
 def draft(
     segment: str = typer.Argument(..., help="Segment as listed, e.g. 0901-BR-1."),
     as_of: str = AS_OF,
-    window_days: int = WINDOW,
+    window_days: int | None = WINDOW,
     measure: str = MEASURE,
     category: str = typer.Option("drugs", "--category"),
     as_json: bool = JSON_OPTION,
@@ -72,9 +87,7 @@ def draft(
     """Draft a profile from a segment (then backtest it and activate it as usual)."""
     with warehouse() as wh:
         found = find_threats(wh, as_of=_as_of(as_of), window_days=window_days, measure=measure)  # type: ignore[arg-type]
-    threat = next((t for t in found if t.segment == segment), None)
-    if threat is None:
-        raise NotFoundError(f"segment {segment} has no recent and earlier controls to compare")
+    threat = segment_of(found, segment)
     with store().session() as s:
         profile = draft_profile(s, threat=threat, category=category)
     emit(
@@ -85,10 +98,15 @@ def draft(
 
 
 def _lines(found: list[Threat], shown: list[Threat]) -> list[str]:
-    out = [f"{len(found)} segments tested, {sum(t.significant for t in found)} reported"]
+    testable = sum(t.testable for t in found)
+    out = [
+        f"{len(found)} tests (segment x measure), {testable} could reach significance, "
+        f"{sum(t.significant for t in found)} reported"
+    ]
     for t in shown:
         out.append(
-            f"{t.segment:<14} recent {t.recent_hits}/{t.recent_controls} ({t.recent_rate:.0%}) "
+            f"{t.segment:<14} {t.measure:<8} recent {t.recent_hits}/{t.recent_controls} "
+            f"({t.recent_rate:.0%}) "
             f"vs {t.history_hits}/{t.history_controls} ({t.history_rate:.0%})  "
             f"p={t.p_value:.2g} q={t.q_value:.2g}"
         )

@@ -234,11 +234,14 @@ def _fetch_missing(
 def push(
     store: Store, *, bundle_id: str, client_for: Callable[[str], TaxiiClient]
 ) -> dict[str, dict[str, Any]]:
-    """Push a sent bundle to each recipient's inbox collection; returns each status resource."""
+    """Push a sent bundle to the inbox collection of each recipient with a TAXII API root.
+
+    Returns each status resource; recipients reached by files only are left out.
+    """
     with store.session() as s:
         row = sent_bundle(s, bundle_id=bundle_id)
         bundle = json.loads(row.payload)
-        recipients = list(row.recipients)
+        recipients = [c for c in row.recipients if get_partner(s, code=c).api_root]
     statuses: dict[str, dict[str, Any]] = {}
     for code in recipients:
         client = client_for(code)

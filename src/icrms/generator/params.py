@@ -48,14 +48,14 @@ REFERENCE_SAVING = 0.05  # misclassification: MFN saving at which the factor is 
 
 # --- Mechanisms (fraud.py) ---------------------------------------------------------------------
 UNDERVALUE_RATE = 0.45  # role rate before intensity, broker and duty factors
-UNDERVALUE_FACTOR = (0.25, 0.6)  # declared / true value when undervaluing
+UNDERVALUE_FACTOR = (0.45, 0.85)  # declared / true value when undervaluing
 MISCLASSIFY_RATE = 0.35
 MISCLASSIFY_OWN_TEXT = 0.3  # misclassified items that keep the true goods description
 FALSE_ORIGIN_DECLARATIONS = 0.5  # share of a false-origin importer's declarations routed via CN
 FALSE_ORIGIN_ITEM = 0.8  # eligible items of such a shipment declared under a partner origin
 FALSE_ORIGIN_CLAIMED = ("VN", "TH", "MY", "ID")  # declared origins (FTA partners)
 QUANTITY_RATE = 0.4
-QUANTITY_FACTOR = (0.5, 0.8)  # declared / true quantity and value when short-declaring
+QUANTITY_FACTOR = (0.6, 0.85)  # declared / true quantity and value when short-declaring
 PREFERENCE_DIRECT = 0.75  # legitimate claim rate of qualifying goods shipped from their origin
 PREFERENCE_INDIRECT = 0.2  # ... and shipped via a third country
 # Risky goods × origin pairs: undervaluation by anyone (non-AEO) on these, drawn per seed;

@@ -85,13 +85,6 @@ class WarehouseReader:
         self._stack = ExitStack()
         self._opened: Warehouse | None = None
 
-    @classmethod
-    def of(cls, warehouse: Warehouse) -> WarehouseReader:
-        """A reader over a warehouse already open (never cached: its state is not read)."""
-        reader = cls(lambda: ExitStack(), None)  # type: ignore[arg-type,return-value]
-        reader._opened = warehouse
-        return reader
-
     @property
     def warehouse(self) -> Warehouse:
         if self._opened is None:

@@ -52,7 +52,7 @@ class MonthlyReport:
     office: str | None
     headlines: list[Headline]
     results: dict[str, KpiResult]
-    threats: list[tuple[str, Threat]]  # (measure, segment) reported this month
+    threats: list[Threat]  # segments reported at the month's end (windows of 30 to 120 days)
     seizures_total: int
 
 
@@ -106,11 +106,8 @@ def monthly_report(
         for label, name, column, fmt in HEADLINES
     ]
     threats = [
-        (measure, t)
-        for measure in ("seizure", "finding")
-        for t in find_threats(
-            warehouse, as_of=last, window_days=(last - first).days + 1, measure=measure
-        )
+        t
+        for t in find_threats(warehouse, as_of=last)  # a month alone holds too few controls
         if t.significant
     ]
     return MonthlyReport(

@@ -1,11 +1,19 @@
-"""Emerging threats: segments whose finding rate rose against their own history.
+"""Emerging threats: segments whose finding or seizure rate rose against their own history.
 
 A segment is goods (HS heading) x country of departure x mode of transport: the shape of a
 smuggling route. For each segment with controls in the recent window, the share of controls that
-found something (or ended in a seizure) is compared with the same segment's earlier controls by
-a one-sided Fisher exact test (H1: the recent rate is higher). Many segments are tested at once,
-so the p-values are adjusted by Benjamini-Hochberg: a segment is reported when its q-value (the
-false discovery rate at which it would be called) is at most ``alpha``.
+found something (``finding``: an irregularity or a seizure) and the share that ended in a seizure
+(``seizure``) are each compared with the same segment's earlier controls by a one-sided Fisher
+exact test (H1: the recent rate is higher).
+
+Many segments are tested at once, so false alarms are controlled by the Benjamini-Hochberg
+procedure (a segment is reported when its q-value, the false discovery rate at which it would be
+called, is at most ``alpha``). Most segments have so few controls or findings that no outcome
+could make them significant (a segment with no seizure at all can never show a rising seizure
+rate); counting them would only dilute the others. So, as Tarone (1990) proposed for discrete
+tests and Gilbert (2005) for the false discovery rate, only the tests whose smallest attainable
+p-value is at most ``alpha / K`` take part, K the smallest number such that at most K tests
+qualify; the others keep q = 1 and are listed as untestable.
 """
 
 from __future__ import annotations
@@ -14,17 +22,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-from scipy.stats import fisher_exact
-from sqlalchemy.orm import Session
+from scipy.stats import fisher_exact, hypergeom
 
 from icrms.errors import ValidationError
 from icrms.kpis.sql import KpiDialect
-from icrms.profiles import service as profiles
-from icrms.profiles.schemas import ProfileCreate, ProfileRead
 from icrms.warehouse.base import Warehouse
 
-Measure = Literal["finding", "seizure"]
-MEASURES: tuple[str, ...] = ("finding", "seizure")
+WINDOWS: tuple[int, ...] = (30, 60, 90, 120)  # recent windows tried, in days
+Measure = Literal["both", "finding", "seizure"]
+MEASURES: tuple[str, ...] = ("both", "finding", "seizure")
 
 
 @dataclass
@@ -41,6 +47,13 @@ class Threat:
     recent_rate: float
     history_rate: float
     p_value: float
+    measure: str = "finding"
+    window_days: int = 90  # the recent window: the days to as_of
+    as_of: str = ""  # the window's last day
+    windows_tried: int = 1
+    window_p_value: float = 1.0  # the p-value in that window, before the windows' correction
+    min_p_value: float = 0.0  # the smallest p-value these counts could give
+    testable: bool = True  # took part in the false discovery rate control
     q_value: float = 1.0
     significant: bool = False
     monthly: list[dict[str, object]] = field(default_factory=list)
@@ -75,28 +88,87 @@ def benjamini_hochberg(p_values: list[float]) -> list[float]:
     return q
 
 
+def last_control_day(warehouse: Warehouse) -> date | None:
+    """The latest day with a control result in the warehouse (the default end of the window)."""
+    key = warehouse.sql("SELECT max(date_key) AS k FROM fact_control").column("k")[0].as_py()
+    if key is None:
+        return None
+    text = str(key)
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
 def find_threats(
     warehouse: Warehouse,
     *,
-    as_of: date,
-    window_days: int = 90,
-    measure: Measure = "finding",
+    as_of: date | None = None,
+    window_days: int | None = None,
+    measure: Measure = "both",
     alpha: float = 0.05,
     min_recent_controls: int = 3,
 ) -> list[Threat]:
-    """Every segment tested, most significant first (``significant`` marks those reported)."""
+    """Every segment tested (per measure), most significant first; ``significant`` marks those
+    reported.
+
+    ``as_of`` defaults to the last day with a control result. Without ``window_days`` each
+    segment's recent window is the one of :data:`WINDOWS` days ending at ``as_of`` with the
+    strongest evidence, its p-value multiplied by the number of windows tried (Bonferroni), so
+    that a pattern that began four months ago is not diluted by a three-month window, nor a new
+    one by a four-month window. ``both`` tests the finding and the seizure rate of each segment;
+    every test is under one false discovery rate.
+    """
     if measure not in MEASURES:
         raise ValidationError("measure", measure, f"is not one of {', '.join(MEASURES)}")
-    if window_days < 1:
+    if window_days is not None and window_days < 1:
         raise ValidationError("window_days", window_days, "must be at least 1")
     if not 0 < alpha < 1:
         raise ValidationError("alpha", alpha, "must be between 0 and 1")
-    start = as_of - timedelta(days=window_days - 1)
-    hit = "c.outcome = 'seizure'" if measure == "seizure" else "c.outcome <> 'no_finding'"
+    as_of = as_of or last_control_day(warehouse)
+    if as_of is None:
+        return []
+    measures = ("finding", "seizure") if measure == "both" else (measure,)
+    windows = WINDOWS if window_days is None else (window_days,)
+    counts = _segments(warehouse, as_of, windows)
+    best: dict[tuple[str, str], Threat] = {}  # (segment, measure): its strongest window
+    for m in measures:
+        for days in windows:
+            for t in _tests(counts, m, days, min_recent_controls):
+                t.window_days, t.as_of = days, as_of.isoformat()
+                kept = best.get((t.segment, m))
+                if kept is None:
+                    best[(t.segment, m)] = t
+                    continue
+                floor = min(kept.min_p_value, t.min_p_value)
+                if t.p_value < kept.p_value:
+                    best[(t.segment, m)] = kept = t
+                kept.min_p_value = floor
+    tested = list(best.values())
+    for t in tested:  # Bonferroni over the windows tried
+        t.windows_tried = len(windows)
+        t.window_p_value = t.p_value
+        t.p_value = min(1.0, t.p_value * len(windows))
+        t.min_p_value = min(1.0, t.min_p_value * len(windows))
+    _control_false_discoveries(tested, alpha)
+    return sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment, t.measure))
+
+
+Counts = dict[tuple[str, str, str], dict[tuple[str, int], list[int]]]
+
+
+def _segments(warehouse: Warehouse, as_of: date, windows: tuple[int, ...]) -> Counts:
+    """Per segment, month and age bucket (the shortest window holding the control, 0 = older
+    than the longest): controls, controls with a finding, controls ending in a seizure. One
+    pass over the warehouse for every window and both measures."""
     period = KpiDialect(warehouse.backend).period("k.date_key", "month")
+    bucket = " ".join(
+        f"WHEN k.date_key >= {as_of - timedelta(days=days - 1):%Y%m%d} THEN {days}"
+        for days in sorted(windows)
+    )
+    age = f"CASE {bucket} ELSE 0 END"
     rows = warehouse.sql(
         f"""WITH k AS (
-                SELECT c.declaration_id, c.version, max(CASE WHEN {hit} THEN 1 ELSE 0 END) AS hit,
+                SELECT c.declaration_id, c.version,
+                       max(CASE WHEN c.outcome <> 'no_finding' THEN 1 ELSE 0 END) AS finding,
+                       max(CASE WHEN c.outcome = 'seizure' THEN 1 ELSE 0 END) AS seizure,
                        max(c.date_key) AS date_key
                 FROM fact_control c WHERE c.date_key <= {as_of:%Y%m%d}
                 GROUP BY c.declaration_id, c.version),
@@ -104,57 +176,75 @@ def find_threats(
                 SELECT DISTINCT i.declaration_id, i.version, i.hs4,
                        coalesce(i.country_of_export, '?') AS country_of_export,
                        coalesce(i.transport_mode, '?') AS transport_mode
-                FROM fact_item i WHERE i.hs4 IS NOT NULL)
-            SELECT s.hs4, s.country_of_export, s.transport_mode, {period} AS month,
-                   CASE WHEN k.date_key >= {start:%Y%m%d} THEN 1 ELSE 0 END AS recent,
-                   count(*) AS controls, sum(k.hit) AS hits
+                FROM fact_item i JOIN k ON k.declaration_id = i.declaration_id
+                 AND k.version = i.version
+                WHERE i.hs4 IS NOT NULL)
+            SELECT s.hs4, s.country_of_export, s.transport_mode, {period} AS month, {age} AS age,
+                   count(*) AS controls, sum(k.finding) AS finding, sum(k.seizure) AS seizure
             FROM k JOIN s ON s.declaration_id = k.declaration_id AND s.version = k.version
-            GROUP BY s.hs4, s.country_of_export, s.transport_mode, {period},
-                     CASE WHEN k.date_key >= {start:%Y%m%d} THEN 1 ELSE 0 END"""
+            GROUP BY s.hs4, s.country_of_export, s.transport_mode, {period}, {age}"""
     ).to_pylist()
-    counts: dict[tuple[str, str, str], list[int]] = {}  # recent and earlier controls, hits
-    months: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+    out: Counts = {}
     for r in rows:
         key = (r["hs4"], r["country_of_export"], r["transport_mode"])
-        seg = counts.setdefault(key, [0, 0, 0, 0])
-        at = 0 if r["recent"] else 2
-        seg[at] += int(r["controls"])
-        seg[at + 1] += int(r["hits"])
-        month = months.setdefault(key, {}).setdefault(r["month"], [0, 0])
-        month[0] += int(r["controls"])
-        month[1] += int(r["hits"])
-    tested: list[Threat] = []
-    for (hs4, export, mode), (rc, rh, hc, hh) in counts.items():
-        if rc < min_recent_controls or hc == 0:
+        cell = out.setdefault(key, {}).setdefault((r["month"], int(r["age"])), [0, 0, 0])
+        cell[0] += int(r["controls"])
+        cell[1] += int(r["finding"])
+        cell[2] += int(r["seizure"])
+    return out
+
+
+def _tests(counts: Counts, measure: str, window: int, min_recent: int) -> list[Threat]:
+    """One test per segment: hits in the last ``window`` days against those before."""
+    at = 1 if measure == "finding" else 2
+    tested = []
+    for (hs4, export, mode), cells in counts.items():
+        rc = rh = hc = hh = 0
+        months: dict[str, list[int]] = {}
+        for (month, age), cell in cells.items():
+            controls, hits = cell[0], cell[at]
+            if 0 < age <= window:
+                rc, rh = rc + controls, rh + hits
+            else:
+                hc, hh = hc + controls, hh + hits
+            m = months.setdefault(month, [0, 0])
+            m[0] += controls
+            m[1] += hits
+        if rc < min_recent or hc == 0:
             continue
         _, p = fisher_exact([[rh, rc - rh], [hh, hc - hh]], alternative="greater")
         monthly: list[dict[str, object]] = [
             {"month": m, "controls": c, "hits": h, "rate": h / c}
-            for m, (c, h) in sorted(months[(hs4, export, mode)].items())
+            for m, (c, h) in sorted(months.items())
         ]
-        tested.append(
-            Threat(hs4, export, mode, rc, rh, hc, hh, rh / rc, hh / hc, float(p), monthly=monthly)
-        )
-    for threat, q in zip(tested, benjamini_hochberg([t.p_value for t in tested]), strict=True):
+        threat = Threat(hs4, export, mode, rc, rh, hc, hh, rh / rc, hh / hc, float(p), measure)
+        threat.min_p_value = smallest_p_value(rc, hc, rh + hh)
+        threat.monthly = monthly
+        tested.append(threat)
+    return tested
+
+
+def smallest_p_value(recent: int, history: int, hits: int) -> float:
+    """The smallest one-sided Fisher p-value a segment with these margins could give: every hit
+    in the recent window (or as many as it has controls)."""
+    if hits == 0:
+        return 1.0
+    most = min(hits, recent)
+    return float(hypergeom.sf(most - 1, recent + history, hits, recent))
+
+
+def _control_false_discoveries(tested: list[Threat], alpha: float) -> None:
+    """Tarone's screening, then Benjamini-Hochberg over the tests that could be significant."""
+    k = 1
+    while True:
+        testable = [t for t in tested if t.min_p_value <= alpha / k]
+        if len(testable) <= k:
+            break
+        k += 1
+    chosen = {id(t) for t in testable}
+    for t in tested:
+        t.testable = id(t) in chosen
+        t.q_value, t.significant = 1.0, False
+    for threat, q in zip(testable, benjamini_hochberg([t.p_value for t in testable]), strict=True):
         threat.q_value = q
         threat.significant = q <= alpha and threat.recent_rate > threat.history_rate
-    return sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment))
-
-
-def draft_profile(session: Session, *, threat: Threat, category: str = "drugs") -> ProfileRead:
-    """A draft profile whose criteria are the segment, for backtest and approval as usual."""
-    profile = ProfileCreate(
-        code=f"THREAT-{threat.segment}",
-        name=f"Emerging threat {threat.segment}",
-        purpose=(
-            f"Drafted from the threat analysis: {threat.recent_hits} of {threat.recent_controls} "
-            f"recent controls found something against {threat.history_hits} of "
-            f"{threat.history_controls} before (Fisher p = {threat.p_value:.2g}, "
-            f"BH q = {threat.q_value:.2g})."
-        ),
-        category=category,  # type: ignore[arg-type]
-        criteria=threat.criteria,
-        score=60,
-        min_channel="red",
-    )
-    return profiles.add_profile(session, profile=profile, note="drafted from the threat analysis")

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from icrms.models import pipeline
 from icrms.models.derive import feature_names
-from icrms.models.features import ITEM_COLUMNS
+from icrms.models.features import item_columns_sql
 from icrms.models.live import explain
 from icrms.models.registry import Artifact
 from icrms.warehouse.base import Warehouse
@@ -20,7 +20,7 @@ BATCH = 200_000
 
 def scoring_rows_sql(items_sql: str) -> str:
     """Item rows of ``items_sql`` (fact_item shaped) in the shape the feature query reads."""
-    cols = ", ".join(ITEM_COLUMNS)
+    cols = item_columns_sql("s")
     return (
         f"SELECT {cols}, count(*) OVER (PARTITION BY declaration_id, version) AS n_items "
         f"FROM ({items_sql}) s"
@@ -52,9 +52,13 @@ def bulk_contributions(warehouse: Warehouse, artifact: Artifact, *, items_sql: s
     for i, key in enumerate(zip(cols["declaration_id"], cols["version"], strict=True)):
         groups.setdefault((str(key[0]), int(key[1])), []).append(i)
     tops = [max(idx, key=lambda i: p[i]) for idx in groups.values()]
-    contribs = (
-        artifact.model.forest.contributions(x[tops]) if tops else np.zeros((0, len(names) + 1))
-    )
+    # explanations only where the decision is yellow or red (as live scoring does)
+    explained = [i for i in tops if p[i] >= artifact.model.thresholds.get("yellow_at", 2)]
+    contribs: list[np.ndarray | None] = [None] * len(tops)
+    if explained:
+        rows_of = {i: n for n, i in enumerate(explained)}
+        values = artifact.model.forest.contributions(x[explained])
+        contribs = [values[rows_of[i]] if i in rows_of else None for i in tops]
     out: dict[str, list[Any]] = {
         k: []
         for k in ("declaration_id", "version", "score", "min_channel", "probability", "reason")

@@ -211,7 +211,7 @@ def derive(cols: Columns, spec: FeatureSpec) -> np.ndarray:
     eff = np.where(np.isnan(eff), rate, eff)
     measures = {
         "luv": _log(_ratio(value, np.where(np.isnan(mass), gross, mass))),
-        "lqpk": _log(_ratio(qty, mass)),
+        "lqpk": _log(_ratio(qty, np.where(np.isnan(mass), gross, mass))),
         "erate": eff,
     }
     origin = np.array(cols["country_of_origin"], dtype=object)

@@ -96,6 +96,21 @@ ITEM_COLUMNS = (
 )
 
 
+# Key columns some formats leave empty (DATE has no currency or unit): a placeholder value keeps
+# their rows in the reference groups instead of dropping them from every join.
+KEY_DEFAULTS = {"currency": "XXX", "quantity_unit": "ZZZ"}  # ISO 4217 "no currency"
+
+
+def item_columns_sql(alias: str) -> str:
+    """The select list of ``ITEM_COLUMNS`` from ``alias``, with the key placeholders."""
+    return ", ".join(
+        f"coalesce({alias}.{c}, '{KEY_DEFAULTS[c]}') AS {c}"
+        if c in KEY_DEFAULTS
+        else f"{alias}.{c}"
+        for c in ITEM_COLUMNS
+    )
+
+
 def day_number(column: str, backend: str = "duckdb") -> str:
     """Days since 1970-01-01 of a DATE column, in the backend's spelling."""
     if backend == "spark":
@@ -111,7 +126,7 @@ def labelled_items_sql(where: str = "TRUE", backend: str = "duckdb") -> str:
     on its own item only), ``unit_revenue``, ``critical``, ``selection``, ``label_date`` and
     ``label_day``; ``luv``, ``lqpk`` and ``erate`` are the measures of the reference groups.
     """
-    cols = ", ".join(f"i.{c}" for c in ITEM_COLUMNS)
+    cols = item_columns_sql("i")
     label_date = "greatest(i.lodged_date, coalesce(u.controlled_date, i.lodged_date))"
     return f"""
 WITH c AS (
@@ -126,8 +141,8 @@ SELECT {cols},
     {day_number("i.lodged_date", backend)} AS day,
     count(*) OVER (PARTITION BY i.declaration_id, i.version) AS n_items,
     CASE WHEN i.unit_value > 0 THEN ln(i.unit_value) END AS luv,
-    CASE WHEN i.quantity > 0 AND i.net_mass_kg > 0 THEN ln(i.quantity / i.net_mass_kg) END
-        AS lqpk,
+    CASE WHEN i.quantity > 0 AND coalesce(i.net_mass_kg, i.gross_mass_kg) > 0
+         THEN ln(i.quantity / coalesce(i.net_mass_kg, i.gross_mass_kg)) END AS lqpk,
     CASE WHEN i.customs_value > 0 AND i.duty_amount >= 0
          THEN i.duty_amount / i.customs_value ELSE i.duty_rate END AS erate,
     u.control_key AS unit_id,

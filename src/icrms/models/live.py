@@ -61,6 +61,9 @@ def index_history(history: Mapping[str, pa.Table]) -> dict[str, dict[tuple[Any, 
 def _item_view(row: Row) -> dict[str, Any]:
     """A live item row with the derived fields the warehouse adds (HS levels, unit value)."""
     out = dict(row)
+    for key, default in features.KEY_DEFAULTS.items():
+        if out.get(key) is None:
+            out[key] = default
     hs = str(out.get("hs_code") or "")
     for n in (2, 4, 6):
         out.setdefault(f"hs{n}", hs[:n] or None)
@@ -77,21 +80,32 @@ _ENTITY_KEYS = [(f"e_{e}", cols) for e, (cols, _p) in features.ENTITIES.items()]
 _REFERENCE_KEYS = [(f"g_{g}", cols) for g, (cols, _m) in features.REFERENCES.items()]
 
 
-def _lookup(
-    items: list[dict[str, Any]],
+_KEY_COLUMNS = sorted({c for _n, cols in _ENTITY_KEYS + _REFERENCE_KEYS for c in cols})
+_MISSING_E = (math.nan,) * len(features.ENTITY_STATS)
+_MISSING_G = (math.nan,) * len(features.REFERENCE_STATS)
+
+
+def _typed(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item's key values as the history dictionaries hold them (float or str; None)."""
+    out: dict[str, Any] = {}
+    for c in _KEY_COLUMNS:
+        v = item.get(c)
+        out[c] = None if v is None else float(v) if c in NUMERIC_KEYS else str(v)
+    return out
+
+
+def _hits(
+    typed: list[dict[str, Any]],
     table: Mapping[tuple, tuple],
     keys: tuple[str, ...],
-    out: np.ndarray,
-) -> None:
-    numeric = [k in NUMERIC_KEYS for k in keys]
-    for i, r in enumerate(items):
-        values: list[Any] = [r.get(k) for k in keys]
-        if None in values:
-            continue
-        key = tuple(float(v) if n else str(v) for v, n in zip(values, numeric, strict=True))
-        hit = table.get(key)
-        if hit is not None:
-            out[i] = hit
+    missing: tuple[float, ...],
+) -> list[tuple]:
+    """Each item's statistics from one history table (``missing`` where the key is unknown)."""
+    out = []
+    for t in typed:
+        key = tuple(t[k] for k in keys)
+        out.append(missing if None in key else table.get(key, missing))
+    return out
 
 
 def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) -> dict[str, Any]:
@@ -101,20 +115,18 @@ def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) ->
     :func:`~icrms.models.derive.derive` reads directly.
     """
     items = [_item_view(r) for r in rows]
+    typed = [_typed(r) for r in items]
     cols: dict[str, Any] = {c: [r.get(c) for r in items] for c in features.ITEM_COLUMNS}
     cols["n_items"] = np.full(len(items), float(len(items)))
     stats = features.ENTITY_STATS
-    block = np.full((len(stats), len(items), len(_ENTITY_KEYS)), np.nan)
-    found = np.full((len(items), len(stats)), np.nan)
-    for j, (name, keys) in enumerate(_ENTITY_KEYS):
-        found.fill(np.nan)
-        _lookup(items, index[name], keys, found)
-        block[:, :, j] = found.T
+    found = [_hits(typed, index[name], keys, _MISSING_E) for name, keys in _ENTITY_KEYS]
+    block = np.array(found, dtype=np.float64).reshape(len(_ENTITY_KEYS), len(items), len(stats))
     for s, stat in enumerate(stats):
-        cols[f"e__{stat}"] = block[s]
+        cols[f"e__{stat}"] = np.ascontiguousarray(block[:, :, s].T)
     for name, keys in _REFERENCE_KEYS:
-        ref = np.full((len(items), len(features.REFERENCE_STATS)), np.nan)
-        _lookup(items, index[name], keys, ref)
+        ref = np.array(_hits(typed, index[name], keys, _MISSING_G), dtype=np.float64).reshape(
+            len(items), len(features.REFERENCE_STATS)
+        )
         for s, stat in enumerate(features.REFERENCE_STATS):
             cols[f"{name}__{stat}"] = ref[:, s]
     return cols
@@ -165,13 +177,11 @@ def explain(
     """The reason dict for one declaration given its item probabilities and features.
 
     ``contrib`` are the riskiest item's feature contributions when already computed in bulk.
+    A green decision carries no ``top_features``: the path attributions (one more traversal of
+    the trees) are computed only for yellow and red, where the reason is shown and stored.
     """
     top = int(np.argmax(p))
     prob = float(p[top])
-    if contrib is None:
-        contrib = model.forest.contributions(x[top : top + 1])[0]
-    contrib = contrib[:-1]
-    order = np.argsort(-np.abs(contrib))[:TOP_FEATURES]
     thresholds = model.thresholds
     channel = (
         "red"
@@ -180,6 +190,19 @@ def explain(
         if prob >= thresholds.get("yellow_at", 2)
         else "green"
     )
+    top_features = []
+    if channel != "green":  # explained only where a yellow or red decision shows and stores it
+        if contrib is None:
+            contrib = model.forest.contributions(x[top : top + 1])[0]
+        contrib = contrib[:-1]
+        top_features = [
+            {
+                "feature": names[j],
+                "value": None if math.isnan(x[top, j]) else round(float(x[top, j]), 4),
+                "contribution": round(float(contrib[j]), 4),
+            }
+            for j in np.argsort(-np.abs(contrib))[:TOP_FEATURES]
+        ]
     anomalies = []
     for i in range(len(rows)):
         for f in ANOMALY_FEATURES:
@@ -199,13 +222,6 @@ def explain(
         "probability": round(prob, 4),
         "expected_revenue": round(float(revenue[0]), 2),
         "item_no": rows[top].get("item_no"),
-        "top_features": [
-            {
-                "feature": names[j],
-                "value": None if math.isnan(x[top, j]) else round(float(x[top, j]), 4),
-                "contribution": round(float(contrib[j]), 4),
-            }
-            for j in order
-        ],
+        "top_features": top_features,
         "anomalies": anomalies,
     }

@@ -86,6 +86,7 @@ def train_on_warehouse(
     history_until: date | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    propensity: bool = True,
 ) -> Fitted:
     """Train on the prepared items; ``valid`` (a date range after ``train_until``) chooses.
 
@@ -103,7 +104,7 @@ def train_on_warehouse(
             f"AND {_day(valid[1])}",
         )
     say("train")
-    model = fit(train, valid_cols, seed=seed)
+    model = fit(train, valid_cols, seed=seed, propensity=propensity)
     cutoff = history_until or train_until
     history = features.materialise(warehouse, cutoff)
     first = train_since or window(warehouse)[0]

@@ -125,8 +125,11 @@ def fit(
     seed: int = 0,
     grid: Sequence[Mapping[str, Any]] = GRID,
     rounds: int = 600,
+    propensity: bool = True,
 ) -> TrainedModel:
     """Fit on ``train`` (all rows of the window; unlabelled ones feed only the propensity).
+
+    ``propensity=False`` weighs every labelled row 1 (to measure what the weights change).
 
     ``valid`` rows pick the candidate and the number of trees and fit the calibration; without
     them the latest fifth of the labelled training rows does.
@@ -142,7 +145,7 @@ def fit(
         )
     spec = build_spec(train, y_all[labelled])
     x_all = derive(train, spec)
-    w_all = ipw_weights(train, x_all, seed)
+    w_all = ipw_weights(train, x_all, seed) if propensity else np.ones(len(y_all))
     x, y, w = x_all[labelled], y_all[labelled], w_all[labelled]
     dates = np.array(train["lodged_date"], dtype=object)[labelled]
     if valid is not None and (~np.isnan(labels_of(valid))).sum() > 0:

@@ -9,8 +9,9 @@ from icrms.controls.outcomes import CONTROLLED, baseline
 from icrms.profiles import rules
 from icrms.profiles.schemas import ProfileCreate
 from icrms.profiles.watchlists import WatchlistSnapshot
-from icrms.selectivity.draw import sql_draw_hex, threshold_hex
+from icrms.selectivity.draw import draw_function, sql_draw, threshold_hex
 from icrms.selectivity.matching import criterion_sql, watchlist_table
+from icrms.selectivity.sql import lit, run_query
 from icrms.warehouse.base import Warehouse
 
 
@@ -51,13 +52,13 @@ def backtest(
     warehouse.register("bulk_watchlist", watchlist_table(watchlists))
     warehouse.execute(
         f"""CREATE OR REPLACE TEMP VIEW bulk_items AS SELECT * FROM fact_item
-            WHERE lodged_date BETWEEN DATE '{date_from}' AND DATE '{date_to}'"""
+            WHERE lodged_date BETWEEN DATE '{date_from.isoformat()}' AND DATE '{date_to.isoformat()}'"""
     )
-    draw = sql_draw_hex(
-        secret, warehouse.backend, "m.declaration_id", "m.version", f"'profile:{profile.code}'"
-    )
-    result = warehouse.sql(
-        f"""WITH m AS (SELECT DISTINCT declaration_id, version, office_code FROM bulk_items
+    draw = sql_draw("m.declaration_id", "m.version", lit(f"profile:{profile.code}"))
+    with draw_function(warehouse, secret):
+        result = run_query(
+            warehouse,
+            f"""WITH m AS (SELECT DISTINCT declaration_id, version, office_code FROM bulk_items
                        WHERE {criterion_sql(criterion, warehouse.backend)}),
             s AS (SELECT m.*, CASE WHEN {draw} < '{threshold_hex(profile.selection_rate)}' THEN 1 ELSE 0 END AS selected
                   FROM m),
@@ -67,8 +68,9 @@ def backtest(
                    sum(CASE WHEN s.selected = 1 THEN coalesce(c.hit, 0) ELSE 0 END) AS hits,
                    sum(CASE WHEN s.selected = 1 THEN coalesce(c.revenue, 0) ELSE 0 END) AS revenue
             FROM s LEFT JOIN c ON c.declaration_id = s.declaration_id AND c.version = s.version
-            GROUP BY s.office_code ORDER BY s.office_code"""
-    ).to_pylist()
+            GROUP BY s.office_code ORDER BY s.office_code""",
+            "backtest",
+        ).to_pylist()
     total = warehouse.sql(
         "SELECT count(*) AS n FROM (SELECT DISTINCT declaration_id, version FROM bulk_items) d"
     ).to_pylist()[0]["n"]

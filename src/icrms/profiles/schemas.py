@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from icrms.profiles.rules import CriterionError, parse_criterion
+from icrms.profiles.rules.text import ALLOWED_WHITESPACE, refuse_unseen
 
 Category = Literal["revenue", "security", "health", "ipr", "drugs", "other"]
 Channel = Literal["green", "blue", "yellow", "red"]
@@ -35,6 +43,16 @@ class ProfileFields(BaseModel):
     valid_to: date | None = None
     owner: str | None = None
     review_date: date | None = None
+
+    @field_validator("name", "owner")
+    @classmethod
+    def _visible(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else refuse_unseen(str(info.field_name), value)
+
+    @field_validator("purpose")
+    @classmethod
+    def _visible_text(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_unseen("purpose", value, ALLOWED_WHITESPACE)
 
     @field_validator("criteria")
     @classmethod
@@ -69,7 +87,27 @@ class ProfileCreate(ProfileFields):
 
 
 class ProfileRead(ProfileCreate):
-    """One version of a profile."""
+    """One version of a profile, read as stored.
+
+    The checks on what comes in (criteria, visible names) are not repeated on reading: a version
+    stored before a check was tightened can still be listed, shown, edited and retired; compiling
+    its criteria (activation, the live snapshot, bulk work) still refuses it, with the reason.
+    """
+
+    @field_validator("name", "owner")
+    @classmethod
+    def _visible(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value
+
+    @field_validator("purpose")
+    @classmethod
+    def _visible_text(cls, value: str | None) -> str | None:
+        return value
+
+    @field_validator("criteria")
+    @classmethod
+    def _criteria(cls, value: str | None) -> str | None:
+        return value
 
     version: int
     status: Status
@@ -120,6 +158,11 @@ class EntryCreate(BaseModel):
     value: str = Field(min_length=1, max_length=128)
     reason: str = Field(min_length=1)
     expires_at: datetime | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        return refuse_unseen("value", value)
 
 
 class EntryRead(EntryCreate):

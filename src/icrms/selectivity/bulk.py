@@ -15,11 +15,11 @@ import pyarrow as pa
 
 from icrms.profiles.schemas import CHANNEL_RANK
 from icrms.profiles.watchlists import KIND_FIELDS
-from icrms.selectivity.draw import sql_draw_hex, threshold_hex
+from icrms.selectivity.draw import draw_function, sql_draw, threshold_hex
 from icrms.selectivity.engine import Snapshot
 from icrms.selectivity.facts import bulk_assessment_facts
 from icrms.selectivity.matching import ITEMS, matches_sql, reference_tables
-from icrms.selectivity.sql import Dialect, case, lit, rank_name
+from icrms.selectivity.sql import Dialect, case, lit, rank_name, run_query
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.schema import TABLES
 
@@ -30,8 +30,10 @@ def bulk_sql(
     """The whole decision as one query over the view ``bulk_items``, and the tables it reads.
 
     With ``model``, a view ``bulk_model`` gives the model's contribution per declaration.
+    The draws call ``icrms_draw`` (:func:`icrms.selectivity.draw.draw_function`): the query
+    holds no key.
     """
-    policy, secret = snapshot.policy, snapshot.secret
+    policy = snapshot.policy
     matches, shape_tables = matches_sql(snapshot, d)
     pct = policy.aeo_revenue_score_pct
     profile_reason = {
@@ -126,11 +128,7 @@ matched AS (
     SELECT m.declaration_id, m.version, m.p, {d.sorted_list("m.item_no")} AS items
     FROM matches m GROUP BY m.declaration_id, m.version, m.p),
 judged AS (
-    SELECT x.*, {
-            sql_draw_hex(
-                secret, d.name, "x.declaration_id", "x.version", "concat('profile:', x.code)"
-            )
-        } AS draw
+    SELECT x.*, {sql_draw("x.declaration_id", "x.version", "concat('profile:', x.code)")} AS draw
     FROM (SELECT mt.*, bp.code, bp.profile_version, bp.category, bp.score, bp.min_rank, bp.rate_hex, bp.sampled,
                  h.aeo AND bp.category = 'revenue' AS facilitated
           FROM matched mt JOIN bulk_profiles bp ON bp.p = mt.p
@@ -170,7 +168,7 @@ combined AS (
            p.reasons AS profile_reasons, w.reasons AS list_reasons, {model_reason} AS model_reason,
            coalesce({random_hex}, {by_procedure}) AS random_hex,
            coalesce({share}, {share_procedure}) AS share,
-           {sql_draw_hex(secret, d.name, "h.declaration_id", "h.version")} AS random_draw,
+           {sql_draw("h.declaration_id", "h.version", "'random'")} AS random_draw,
            {capacity} AS capacity
     FROM heads h
     LEFT JOIN by_profiles p ON p.declaration_id = h.declaration_id AND p.version = h.version
@@ -213,7 +211,8 @@ def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> 
     for name, table in tables.items():
         warehouse.register(name, table)
     warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
-    return warehouse.sql(query)
+    with draw_function(warehouse, snapshot.secret):
+        return run_query(warehouse, query, "bulk assessment")
 
 
 def _model_contributions(warehouse: Warehouse, snapshot: Snapshot, items_sql: str) -> pa.Table:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from icrms.profiles.rules.text import refuse_unseen
 from icrms.profiles.schemas import Channel
 
 
@@ -30,6 +31,9 @@ class PolicyConfig(BaseModel):
             raise ValueError(
                 f"red_threshold {self.red_threshold} is below yellow_threshold {self.yellow_threshold}"
             )
+        codes = [*self.random_share_by_office, *self.random_share_by_procedure]
+        for key in [*codes, *self.red_capacity_by_office]:
+            refuse_unseen("office or procedure code", key)
         for key, share in {**self.random_share_by_office, **self.random_share_by_procedure}.items():
             if not 0 <= share <= 1:
                 raise ValueError(f"random share {share} for {key!r} is not between 0 and 1")

@@ -1,11 +1,22 @@
-"""The few SQL spellings that differ between DuckDB and Spark, and literal helpers."""
+"""The few SQL spellings that differ between DuckDB and Spark, literal helpers, and running a
+bulk query without letting an engine's error message repeat the query."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
+from icrms.errors import IcrmsError, cut
 from icrms.profiles.schemas import CHANNELS_BY_RANK
+
+if TYPE_CHECKING:
+    from icrms.warehouse.base import Warehouse
+
+# Characters a string literal cannot hold alike in DuckDB and Spark: Spark reads a backslash
+# as an escape, DuckDB does not; a quote must be doubled in one and may be escaped in the other.
+_UNSAFE_IN_LITERAL = ("\\", "'")
 
 
 @dataclass(frozen=True)
@@ -65,13 +76,35 @@ class Dialect:
 
 
 def lit(value: object) -> str:
+    """A SQL literal that DuckDB and Spark read as the same value.
+
+    Text is single-quoted; a backslash or a quote in it is spelled ``chr(92)`` / ``chr(39)``
+    and joined with ``concat``, so neither engine's escaping rules apply (``'0042\\'`` would
+    end Spark's literal early, and SQL variable substitution is switched off in every Spark
+    session icrms makes).
+    """
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    text = str(value)
+    if not any(ch in text for ch in _UNSAFE_IN_LITERAL):
+        return f"'{text}'"
+    parts: list[str] = []
+    run: list[str] = []
+    for ch in text:
+        if ch in _UNSAFE_IN_LITERAL:
+            if run:
+                parts.append("'" + "".join(run) + "'")
+                run.clear()
+            parts.append(f"chr({ord(ch)})")
+        else:
+            run.append(ch)
+    if run:
+        parts.append("'" + "".join(run) + "'")
+    return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
 
 
 def case(column: str, mapping: dict[str, Any], default: object) -> str:
@@ -84,3 +117,19 @@ def case(column: str, mapping: dict[str, Any], default: object) -> str:
 def rank_name(rank: str) -> str:
     whens = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(CHANNELS_BY_RANK))
     return f"CASE {rank} {whens} END"
+
+
+class BulkQueryError(IcrmsError):
+    """A bulk query failed in the warehouse; the message never repeats the query."""
+
+
+def run_query(warehouse: Warehouse, query: str, what: str) -> pa.Table:
+    """``warehouse.sql(query)``, with an engine error turned into a short :class:`BulkQueryError`
+    (Spark repeats the whole query in its messages; the first line is kept, cut short)."""
+    try:
+        return warehouse.sql(query)
+    except Exception as exc:  # the engines raise their own classes
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BulkQueryError(
+            f"{what} failed in the {warehouse.backend} warehouse: {cut(first, 300)}"
+        ) from None

@@ -23,7 +23,9 @@ own child session (``newSession()``: separate temp views and SQL settings, one S
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import uuid
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -47,8 +49,15 @@ if TYPE_CHECKING:
 
 STAGING = "_staging"
 
+# No ${...} substitution in SQL text: a criterion's string literal such as
+# '${env:ICRMS_POLICY_SECRET}' must stay text (Spark replaces it by default, before parsing).
+NO_SUBSTITUTION: dict[str, str] = {
+    "spark.sql.variable.substitute": "false",
+}
+
 # Settings for a session the warehouse builds (static ones only apply when the JVM starts).
 SESSION_CONF: dict[str, str] = {
+    **NO_SUBSTITUTION,
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
@@ -59,6 +68,7 @@ SESSION_CONF: dict[str, str] = {
 
 # Per-session settings the warehouse relies on, set on its own child session.
 RUNTIME_CONF: dict[str, str] = {
+    **NO_SUBSTITUTION,
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
@@ -82,20 +92,26 @@ def build_session(
     Args:
         warehouse_dir: Directory for ``spark.sql.warehouse.dir``.
         master: Spark master URL.
-        conf: Extra settings, applied after ``SESSION_CONF``.
+        conf: Extra settings, applied after ``SESSION_CONF``; they cannot switch SQL variable
+            substitution back on.
 
     Returns:
         The session, with logging reduced to errors.
     """
+    # Python workers (the draw function of bulk queries) run this interpreter, which has icrms
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = _pyspark_sql().SparkSession.builder.master(master).appName("icrms-warehouse")
     settings = {
         **SESSION_CONF,
         "spark.sql.warehouse.dir": str(warehouse_dir.resolve()),
         **(conf or {}),
+        **NO_SUBSTITUTION,
     }
     for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
+    for key, value in NO_SUBSTITUTION.items():  # a session that existed before keeps its own
+        session.conf.set(key, value)
     session.sparkContext.setLogLevel("ERROR")
     return session
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from icrms.kpis.schemas import KpiResult
+from icrms.kpis.threats import Threat
 
 CHANNEL_COLOURS = {"green": "#2e7d32", "blue": "#1565c0", "yellow": "#f9a825", "red": "#c62828"}
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2f5597", "#843c0c"]
@@ -200,3 +202,24 @@ def panel_figure(
     if x in ("period", "office"):
         fig.update_xaxes(categoryorder="category ascending")
     return fig
+
+
+def threat_figure(threat: Threat, *, width: int | None = None, height: int = 240) -> go.Figure:
+    """A segment's controls and hits per month, the recent window's months marked."""
+    months = [str(m["month"]) for m in threat.monthly]
+    start = (date.fromisoformat(threat.as_of) - timedelta(days=threat.window_days - 1)).strftime(
+        "%Y-%m"
+    )
+    hits = "seizures" if threat.measure == "seizure" else "controls with a finding"
+    fig = go.Figure(
+        [
+            go.Bar(x=months, y=[m["controls"] for m in threat.monthly], name="controls",
+                   marker_color="#b9c3cf"),
+            go.Bar(x=months, y=[m["hits"] for m in threat.monthly], name=hits,
+                   marker_color=["#c62828" if m >= start else "#7f8c99" for m in months]),
+        ]
+    )  # fmt: skip
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(type="category")
+    title = f"{threat.segment}: {hits} per month (red: the last {threat.window_days} days)"
+    return _layout(fig, title, width=width, height=height, y_title="controls")

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from icrms.core.outputs import safe_cell
+from icrms.kpis.cache import WarehouseReader, cached
 from icrms.kpis.catalogue import FAMILIES, INDICATORS
 from icrms.kpis.dashboards import Panel, Quiet, View, stopped_hitting
 from icrms.kpis.schemas import KpiResult
+from icrms.kpis.service import dashboard
 from icrms.web.charts import column_format, number, panel_figure
 
 DRILLABLE = ("period", "office", "channel", "hs_chapter", "origin", "profile")
@@ -103,6 +105,16 @@ def panel_view(panel: Panel, result: KpiResult, view: View, path: str) -> PanelV
         figures=figures,
         quiet=quiet,
     )
+
+
+def page_view(reader: WarehouseReader, page: str, view: View, path: str) -> list[PanelView]:
+    """Every panel of a page, drawn; kept while the warehouse is unchanged (building the Plotly
+    figures costs more than reading kept answers)."""
+
+    def build() -> list[PanelView]:
+        return [panel_view(p, r, view, path) for p, r in dashboard(reader, page, view)]
+
+    return cached(reader.state, ("page", page, path, tuple(sorted(view.params.items()))), build)
 
 
 def _text(column: str) -> bool:

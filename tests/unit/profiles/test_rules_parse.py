@@ -89,9 +89,16 @@ REJECTIONS = [
     ("quantity % 2 = 0", "operator % is not allowed", 9),
     ("quantity // 2 = 0", "operator // is not allowed", 9),
     ("hs4 || hs2 = 'x'", "operator || is not allowed", 4),
-    ("CAST(hs4 AS INT) = 1", "CAST is not allowed", 5),
+    ("CAST(hs4 AS INT) = 1", "CAST is not allowed; write a date as DATE", 0),
+    ("unit_value::INT = 1", "CAST is not allowed", 0),
+    ("hs4 SIMILAR TO '85%'", "SIMILAR TO is not allowed", 4),
+    ("hs4 ~ '85.*'", "regular-expression match ~ is not allowed", 4),
+    ("hs4 GLOB '85*'", "GLOB is not allowed", 4),
+    ("unit_value ^ 2 > 1", "operator ^ is not allowed", 11),
+    ("aeo = duty_rate IS NULL", "IS next to = is ambiguous: add parentheses", 16),
+    ("aeo <> duty_rate IS NOT NULL", "IS next to <> is ambiguous", 17),
+    ("unit_value < quantity = aeo", "comparisons cannot be chained", 0),
     ("hs4 = ?", "parameter placeholder is not allowed", 6),
-    ("hs4 IS NOT DISTINCT FROM hs2", "IS [NOT] DISTINCT FROM is not allowed", 4),
     ("hs4 LIKE hs2", "LIKE pattern must be a string literal", 9),
     ("description LIKE 'ab\\' ESCAPE '\\'", "must not end with the escape character", 20),
     ("description LIKE 'a' ESCAPE 'xy'", "ESCAPE must be empty or a single character", 28),
@@ -160,3 +167,28 @@ def test_string_literals_become_dates_and_utc_timestamps() -> None:
     sql = to_sql("lodged_at >= '2026-03-01T09:00:00+09:00' AND lodged_date < '2026-04-01'")
     assert "CAST('2026-03-01 00:00:00+00:00' AS TIMESTAMPTZ)" in sql
     assert "CAST('2026-04-01' AS DATE)" in sql
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        "lodged_date >= DATE '2026-01-01'",
+        "lodged_at < TIMESTAMP '2026-01-02 10:00'",
+        "hs4 IS DISTINCT FROM hs2",
+        "unit_value IS NOT DISTINCT FROM quantity",
+        "NULLIF(hs4, '8517') IS NULL",
+        "aeo = (duty_rate IS NULL)",
+        "(aeo = (duty_rate > 0)) IS NULL",
+    ],
+)
+def test_forms_analysts_write_are_accepted(criterion: str) -> None:
+    parse_criterion(criterion)
+
+
+@pytest.mark.parametrize("criterion", ["hs4 SIMILAR TO 'x'", "hs4 <=> NULL", "x'AB' = hs4"])
+def test_refusals_never_use_parser_class_names(criterion: str) -> None:
+    try:
+        parse_criterion(criterion)
+    except CriterionError as err:
+        for word in ("SIMILARTO", "NULLSAFE", "BYTESTRING", "REGEXP", "Anonymous"):
+            assert word not in err.message

@@ -14,6 +14,7 @@ from icrms.api.routes import (
     auth,
     controls,
     declarations,
+    exchange,
     health,
     jobs,
     models,
@@ -21,7 +22,7 @@ from icrms.api.routes import (
     watchlists,
 )
 
-PUBLIC_ROUTERS: list[APIRouter] = [health.router]
+PUBLIC_ROUTERS: list[APIRouter] = [health.router, exchange.router]
 ROUTERS: list[APIRouter] = [
     auth.router,
     declarations.router,

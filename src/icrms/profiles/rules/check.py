@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from sqlglot import exp
 
-from icrms.profiles.rules import ir
+from icrms.profiles.rules import forms, ir
 from icrms.profiles.rules.errors import CriterionError
 from icrms.profiles.rules.fields import FieldCatalog
 from icrms.profiles.rules.functions import convert_call, convert_case
@@ -24,16 +24,6 @@ _CMP: dict[type[exp.Expression], str] = {
     exp.GTE: ">=",
 }
 _ARITH: dict[type[exp.Expression], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}
-_FORBIDDEN = {
-    exp.Mod: ("operator %", "%"),
-    exp.IntDiv: ("operator //", "//"),
-    exp.DPipe: ("operator ||", "||"),
-    exp.NullSafeEQ: ("IS [NOT] DISTINCT FROM", "is"),
-    exp.Cast: ("CAST", "cast"),
-    exp.Star: ("*", "*"),
-    exp.Placeholder: ("parameter placeholder", "?"),
-    exp.Bracket: ("subscript []", "["),
-}
 
 
 class Checker:
@@ -156,17 +146,26 @@ class Checker:
             return self._is(e)
         if isinstance(e, exp.Case):
             return convert_case(self, e)
+        if isinstance(e, exp.NullSafeEQ | exp.NullSafeNEQ):
+            return forms.distinct(self, e)
+        if isinstance(e, exp.Nullif):
+            return forms.nullif(self, e)
+        if isinstance(e, exp.Cast) and (typed := forms.typed_literal(self, e)) is not None:
+            return typed
         if isinstance(e, exp.Select | exp.Subquery | exp.Exists | exp.Query):
             self.fail(e, "subqueries are not allowed", "select")
+        for cls, (label, keyword) in forms.REFUSED_NAMES.items():
+            if isinstance(e, cls):
+                hint = "; write a date as DATE 'YYYY-MM-DD'" if cls is exp.Cast else ""
+                self.fail(e, f"{label} is not allowed{hint}", keyword)
         if isinstance(e, exp.Func):
             return convert_call(self, e)
-        for cls, (label, keyword) in _FORBIDDEN.items():
-            if isinstance(e, cls):
-                self.fail(e, f"{label} is not allowed", keyword)
+        written = e.sql("duckdb", comments=False)
+        written = written if len(written) <= 40 else written[:37] + "..."
         if not isinstance(e, exp.Condition):
             kind = e.key.upper()
             self.fail(e, f"a {kind} statement is not allowed; write one boolean expression", kind)
-        self.fail(e, f"{e.key.upper()} expression is not allowed")
+        self.fail(e, f"{written!r} is not allowed")
 
     # -- node kinds -------------------------------------------------------------------------
 
@@ -212,6 +211,7 @@ class Checker:
         return ir.Logic(word.lower(), args)
 
     def compare(self, e: exp.Expression, op: str) -> ir.Node:
+        forms.check_operands(self, e, op)
         items = [(e.this, self.convert(e.this)), (e.expression, self.convert(e.expression))]
         for side, node in items:
             if node.type == ir.NULL:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from icrms.profiles.rules import fastpath, ir
+from icrms.profiles.rules import case, fastpath, ir
 from icrms.profiles.rules.fields import FieldCatalog, FieldType
 from icrms.profiles.rules.like import matcher
 from icrms.profiles.rules.parse import Criterion, ensure_criterion
@@ -165,7 +165,7 @@ def _compare(op: str, left: ir.Node, right: ir.Node) -> Predicate:
         op, left, right = ir.FLIPPED[op], right, left
     if fast := fastpath.compare(op, left, right):
         return fast
-    lhs, rhs, test = value_fn(left), value_fn(right), fastpath.OPS[op]
+    lhs, rhs, test = value_fn(left), value_fn(right), fastpath.ops_for(left)[op]
 
     def compare(r: Row, lk: WatchlistLookup) -> bool:
         a = lhs(r, lk)
@@ -181,9 +181,10 @@ def _like(node: ir.Like, want: bool) -> Predicate:
     match = matcher(node.pattern.lowered() if node.ci else node.pattern)
     arg = value_fn(node.arg)
     if node.ci:
+        lower = case.lower
         if want:
-            return lambda r, lk: (v := arg(r, lk)) is not None and match(v.lower())
-        return lambda r, lk: (v := arg(r, lk)) is not None and not match(v.lower())
+            return lambda r, lk: (v := arg(r, lk)) is not None and match(lower(v))
+        return lambda r, lk: (v := arg(r, lk)) is not None and not match(lower(v))
     if want:
         return lambda r, lk: (v := arg(r, lk)) is not None and match(v)
     return lambda r, lk: (v := arg(r, lk)) is not None and not match(v)
@@ -203,6 +204,8 @@ def _in_list(node: ir.InList, want: bool) -> Predicate:
 
 def _between(node: ir.Between, want: bool) -> Predicate:
     arg, low, high = value_fn(node.arg), value_fn(node.low), value_fn(node.high)
+    ops = fastpath.ops_for(node.arg)
+    le, lt = ops["<="], ops["<"]
     if want:
 
         def between(r: Row, lk: WatchlistLookup) -> bool:
@@ -210,7 +213,7 @@ def _between(node: ir.Between, want: bool) -> Predicate:
             if v is None:
                 return False
             lo, hi = low(r, lk), high(r, lk)
-            return lo is not None and hi is not None and lo <= v <= hi
+            return lo is not None and hi is not None and le(lo, v) and le(v, hi)
 
         return between
 
@@ -219,9 +222,9 @@ def _between(node: ir.Between, want: bool) -> Predicate:
         if v is None:
             return False
         lo = low(r, lk)
-        if lo is not None and v < lo:
+        if lo is not None and lt(v, lo):
             return True
         hi = high(r, lk)
-        return hi is not None and v > hi
+        return hi is not None and lt(hi, v)
 
     return outside

@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from icrms.profiles.rules import ir
+from icrms.profiles.rules import case, ir
 from icrms.profiles.rules.like import shape
 
 Predicate = Callable[[Any, Any], bool]
@@ -24,6 +24,20 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+# Numbers compare as in DuckDB and Spark: NaN equals NaN and is above every other number.
+NUMBER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b or (a != a and b != b),
+    "<>": lambda a, b: not (a == b or (a != a and b != b)),
+    "<": lambda a, b: a < b or (b != b and a == a),
+    "<=": lambda a, b: a <= b or b != b,
+    ">": lambda a, b: a > b or (a != a and b == b),
+    ">=": lambda a, b: a >= b or a != a,
+}
+
+
+def ops_for(node: ir.Node) -> dict[str, Callable[[Any, Any], bool]]:
+    """The comparison functions for operands of ``node``'s type."""
+    return NUMBER_OPS if node.type == "number" else OPS
 
 
 def column(node: ir.Node) -> str | None:
@@ -50,22 +64,23 @@ def compare(op: str, left: ir.Node, right: ir.Node) -> Predicate | None:
     if isinstance(right, ir.Const) and right.value is not None:
         c = right.value
         if name := column(left):
-            return field_vs_const(op, name, c)
+            return field_vs_const(op, name, c, left.type == "number")
         if (cut := slice_of(left)) and op in ("=", "<>"):
             name, a, b = cut
             if op == "=":
                 return lambda r, lk: (v := r.get(name)) is not None and v[a:b] == c
             return lambda r, lk: (v := r.get(name)) is not None and v[a:b] != c
     if (first := column(left)) and (second := column(right)):
-        test = OPS[op]
+        test = ops_for(left)[op]
         return lambda r, lk: (
             (a := r.get(first)) is not None and (b := r.get(second)) is not None and test(a, b)
         )
     return None
 
 
-def field_vs_const(op: str, name: str, c: Any) -> Predicate:
-    """``field op c`` is TRUE, for a non-NULL literal ``c``."""
+def field_vs_const(op: str, name: str, c: Any, number: bool = False) -> Predicate:
+    """``field op c`` is TRUE, for a non-NULL literal ``c`` (finite, when a ``number``: a NaN
+    field is then above it)."""
     if op == "=":
         return lambda r, lk: r.get(name) == c
     if op == "<>":
@@ -74,8 +89,12 @@ def field_vs_const(op: str, name: str, c: Any) -> Predicate:
         return lambda r, lk: (v := r.get(name)) is not None and v < c
     if op == "<=":
         return lambda r, lk: (v := r.get(name)) is not None and v <= c
+    if op == ">" and number:
+        return lambda r, lk: (v := r.get(name)) is not None and (v > c or v != v)
     if op == ">":
         return lambda r, lk: (v := r.get(name)) is not None and v > c
+    if number:
+        return lambda r, lk: (v := r.get(name)) is not None and (v >= c or v != v)
     return lambda r, lk: (v := r.get(name)) is not None and v >= c
 
 
@@ -104,10 +123,11 @@ def like(node: ir.Like, want: bool) -> Predicate | None:
     kind, text = shape(node.pattern.lowered() if node.ci else node.pattern)
     if name is None or kind != "contains":
         return None
+    low = case.lower
     if lower and want:
-        return lambda r, lk: (v := r.get(name)) is not None and text in v.lower()
+        return lambda r, lk: (v := r.get(name)) is not None and text in low(v)
     if lower:
-        return lambda r, lk: (v := r.get(name)) is not None and text not in v.lower()
+        return lambda r, lk: (v := r.get(name)) is not None and text not in low(v)
     if want:
         return lambda r, lk: (v := r.get(name)) is not None and text in v
     return lambda r, lk: (v := r.get(name)) is not None and text not in v

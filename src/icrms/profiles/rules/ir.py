@@ -275,3 +275,20 @@ def walk(node: Node) -> Iterator[Node]:
     yield node
     for child in node.children():
         yield from walk(child)
+
+
+MAX_COMPILED_SIZE = 100_000
+"""Refuse criteria whose compiled SQL would exceed this many terms (see :func:`compiled_size`)."""
+
+
+def compiled_size(node: Node) -> int:
+    """Terms of the compiled SQL, counting the copies the compilers make: the Spark form of
+    ``a / b`` repeats ``a`` twice and ``b`` three times, ROUND repeats its argument up to six
+    times, a watchlist test its value twice; so nesting multiplies, and is bounded."""
+    if isinstance(node, Arith) and node.op == "/":
+        return 1 + 2 * compiled_size(node.left) + 3 * compiled_size(node.right)
+    if isinstance(node, Call) and node.name == "ROUND":
+        return 1 + 6 * compiled_size(node.args[0])
+    if isinstance(node, Watch):
+        return 1 + 2 * compiled_size(node.arg)
+    return 1 + sum(compiled_size(child) for child in node.children())

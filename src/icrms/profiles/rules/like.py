@@ -10,9 +10,10 @@ escapes with ``\\`` exactly those three characters.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from icrms.profiles.rules import case
 
 ANY = "%"
 ONE = "_"
@@ -32,8 +33,8 @@ class LikePattern:
     parts: tuple[tuple[str, str], ...]
 
     def lowered(self) -> LikePattern:
-        """The pattern with its literal text lower-cased (for ILIKE)."""
-        return LikePattern(tuple((k, t.lower()) for k, t in self.parts))
+        """The pattern with its literal text lower-cased as DuckDB's LOWER does (for ILIKE)."""
+        return LikePattern(tuple((k, case.lower(t)) for k, t in self.parts))
 
     def sql(self) -> tuple[str, bool]:
         """Canonical SQL pattern text and whether it needs ``ESCAPE '\\'``."""
@@ -91,7 +92,7 @@ def parse_like(pattern: str, escape: str | None) -> LikePattern:
 
 def shape(pattern: LikePattern) -> tuple[str, str]:
     """The pattern's shape: ``eq``, ``prefix``, ``suffix``, ``contains`` or ``any`` with its
-    literal text, else ``regex`` with an equivalent Python regular expression."""
+    literal text, else ``general`` (matched segment by segment, see :func:`matcher`)."""
     kinds = tuple(k for k, _ in pattern.parts)
     texts = [t for _, t in pattern.parts]
     if kinds in ((), (LIT,)):
@@ -104,14 +105,86 @@ def shape(pattern: LikePattern) -> tuple[str, str]:
         return "suffix", texts[1]
     if kinds == (ANY, LIT, ANY):
         return "contains", texts[1]
-    regex = "".join(
-        ".*" if k == ANY else "." if k == ONE else re.escape(t) for k, t in pattern.parts
-    )
-    return "regex", regex
+    return "general", ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """A run of literal text and ``_`` between two ``%``: ``width`` characters, of which the
+    literal ``pieces`` sit at their offsets (the rest are ``_``, any one character)."""
+
+    width: int
+    pieces: tuple[tuple[int, str], ...]
+
+    def at(self, s: str, i: int) -> bool:
+        """Whether the segment matches ``s`` at offset ``i`` (``i + width <= len(s)`` given)."""
+        return all(s.startswith(text, i + off) for off, text in self.pieces)
+
+    def find(self, s: str, start: int, stop: int) -> int:
+        """The leftmost offset ``i >= start`` with ``i + width <= stop`` where it matches, or -1.
+
+        Candidates come from ``str.find`` of the longest piece, so the cost is at most the
+        text length times the number of pieces: no backtracking, whatever the pattern.
+        """
+        last = stop - self.width
+        if last < start:
+            return -1
+        if not self.pieces:
+            return start
+        off, text = max(self.pieces, key=lambda piece: len(piece[1]))
+        j = s.find(text, start + off, last + off + len(text))
+        while j >= 0:
+            if self.at(s, j - off):
+                return j - off
+            j = s.find(text, j + 1, last + off + len(text))
+        return -1
+
+
+def _segments(pattern: LikePattern) -> list[_Segment]:
+    """The pattern split at every ``%`` (empty segments kept, so ``%`` at either end shows)."""
+    out: list[_Segment] = []
+    width, pieces = 0, list[tuple[int, str]]()
+    for kind, text in pattern.parts:
+        if kind == ANY:
+            out.append(_Segment(width, tuple(pieces)))
+            width, pieces = 0, list[tuple[int, str]]()
+        elif kind == ONE:
+            width += 1
+        else:
+            pieces.append((width, text))
+            width += len(text)
+    out.append(_Segment(width, tuple(pieces)))
+    return out
+
+
+def _general(pattern: LikePattern) -> Callable[[str], bool]:
+    """Match without backtracking: the first segment anchored at the start, the last at the
+    end, the ones between at their leftmost place (the earliest match of a segment always
+    leaves the most room for the ones after it, so leftmost-first is exact)."""
+    segments = _segments(pattern)
+    if len(segments) == 1:
+        only = segments[0]
+        return lambda s: len(s) == only.width and only.at(s, 0)
+    first, *middle, last = segments
+
+    def match(s: str) -> bool:
+        end = len(s) - last.width
+        if end < first.width or not first.at(s, 0) or not last.at(s, end):
+            return False
+        pos = first.width
+        for seg in middle:
+            found = seg.find(s, pos, end)
+            if found < 0:
+                return False
+            pos = found + seg.width
+        return True
+
+    return match
 
 
 def matcher(pattern: LikePattern) -> Callable[[str], bool]:
-    """A function telling whether a (non-NULL) string matches the whole pattern."""
+    """A function telling whether a (non-NULL) string matches the whole pattern, in time at
+    most proportional to the text length times the pattern length (no regular expression)."""
     kind, text = shape(pattern)
     if kind == "eq":
         return lambda s: s == text
@@ -123,5 +196,4 @@ def matcher(pattern: LikePattern) -> Callable[[str], bool]:
         return lambda s: s.endswith(text)
     if kind == "contains":
         return lambda s: text in s
-    fullmatch = re.compile(text, re.DOTALL).fullmatch
-    return lambda s: fullmatch(s) is not None
+    return _general(pattern)

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 MAX_EXACT_INT = 2**53
 _INT = re.compile(r"-?\d+\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# An offset only after the seconds, as DuckDB reads timestamps ('10:00+02:00' is an error there)
 _TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z"
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?)?)?\Z"
 )
 
 
@@ -46,6 +47,8 @@ def number_literal(checker: Checker, e: exp.Expression, text: str) -> ir.Const:
         checker.fail(e, f"{text} is not a valid number")
     if not math.isfinite(number):
         checker.fail(e, f"number {text} is out of range")
+    if number == 0 and "e" not in text.lower():
+        number = 0.0  # a decimal literal, as DuckDB reads -0.0: it has no negative zero
     return ir.Const(number, "number")
 
 
@@ -66,7 +69,7 @@ def coerce_temporal(checker: Checker, e: exp.Expression, node: ir.Node, kind: st
             raise ValueError(text)
         value = datetime.fromisoformat(text)
     except ValueError:
-        shape = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][Z|+HH:MM]"
+        shape = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD[ HH:MM[:SS[.ffffff][Z|+HH:MM]]]"
         checker.fail(e, f"{node.value!r} is not a valid {kind} ({shape})")
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from icrms.profiles.rules import ir
 from icrms.profiles.rules.check import Checker
 from icrms.profiles.rules.errors import CriterionError
 from icrms.profiles.rules.fields import FieldCatalog, FieldType, resolve_catalog
+from icrms.profiles.rules.text import ALLOWED_WHITESPACE, codepoint, first_unseen
 
 MAX_CRITERION_LENGTH = 20_000
 READ_DIALECT = "duckdb"
@@ -59,11 +60,27 @@ def parse_criterion(
         raise CriterionError(str(criterion), "criterion must be a string")
     if len(criterion) > MAX_CRITERION_LENGTH:
         raise CriterionError(criterion, f"criterion is longer than {MAX_CRITERION_LENGTH} chars")
+    at = first_unseen(criterion, ALLOWED_WHITESPACE)
+    if at is not None:
+        ch = criterion[at]
+        raise CriterionError(
+            criterion,
+            f"character {codepoint(ch)} is not allowed in a criterion "
+            "(control, invisible and direction-changing characters are refused)",
+            at,
+        )
     tree = _parse_sql(criterion)
     root = Checker(criterion, cat).convert(tree)
     if root.type != "bool":
         got = "NULL" if root.type == ir.NULL else root.type
         raise CriterionError(criterion, f"criterion must be a boolean expression, got {got}", 0)
+    if ir.compiled_size(root) > ir.MAX_COMPILED_SIZE:
+        raise CriterionError(
+            criterion,
+            "criterion is too complex: its nested divisions and ROUNDs would compile to more "
+            f"than {ir.MAX_COMPILED_SIZE:,} terms",
+            0,
+        )
     fields = frozenset(n.name for n in ir.walk(root) if isinstance(n, ir.Col))
     lists = frozenset(n.name for n in ir.walk(root) if isinstance(n, ir.Watch))
     return Criterion(criterion, root, fields, lists, cat)

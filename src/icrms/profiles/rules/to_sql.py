@@ -6,10 +6,11 @@ engines, whatever their settings (Spark's ANSI mode included):
 
 * fields are quoted identifiers; numbers with a fraction are double literals (``0.1e0``), never
   DECIMAL; integers entering arithmetic are ``CAST(... AS DOUBLE)``;
-* ``a / b`` is ``a / NULLIF(b, 0)`` (NULL on division by zero: DuckDB would give inf, Spark an
-  error or NULL depending on ANSI mode);
+* ``a / b`` divides as DuckDB does, by IEEE rules (``x / 0`` is infinite; Spark, which gives
+  NULL or an error, gets ``x * power(0, -1)`` there);
 * LIKE patterns are re-emitted in a canonical form escaping with ``\\`` (see :mod:`.like`);
-* ROUND is the explicit half-away-from-zero formula of :func:`.values.round_half_away`;
+* ROUND is DuckDB's, spelled out for Spark (:func:`.values.duckdb_round`);
+* LOWER, UPPER and ILIKE map case as DuckDB does (``translate`` with its table in Spark);
 * ``IS TRUE`` / ``IS FALSE`` become ``COALESCE``; dates and timestamps are typed casts of ISO
   strings (timestamps in UTC);
 * ``in_watchlist`` is an IN subquery that skips NULL entries, wrapped in
@@ -26,16 +27,15 @@ from typing import Literal
 import pyarrow as pa
 from sqlglot import exp
 
-from icrms.profiles.rules import ir
+from icrms.profiles.rules import case, ir
 from icrms.profiles.rules.fields import FieldCatalog, FieldType
 from icrms.profiles.rules.like import SQL_ESCAPE
 from icrms.profiles.rules.parse import Criterion, ensure_criterion
-from icrms.profiles.rules.values import ROUND_LIMIT
 
 Dialect = Literal["duckdb", "spark"]
 _CMP = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 _ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
-_FUNCS = {"LOWER": exp.Lower, "UPPER": exp.Upper, "LENGTH": exp.Length, "ABS": exp.Abs}
+_FUNCS = {"LENGTH": exp.Length, "ABS": exp.Abs}
 _ATOMS = (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Func, exp.Paren, exp.Cast)
 
 
@@ -63,12 +63,13 @@ def to_sql(
         raise ValueError(f"dialect must be 'duckdb' or 'spark', got {dialect!r}")
     root = ensure_criterion(criterion, catalog, extra_fields).root
     names = (watchlist_table, watchlist_name_column, watchlist_value_column)
-    return _Builder(names).build(root, positive=True).sql(dialect=dialect, comments=False)
+    return _Builder(names, dialect).build(root, positive=True).sql(dialect=dialect, comments=False)
 
 
 class _Builder:
-    def __init__(self, watchlist: tuple[str, str, str]) -> None:
+    def __init__(self, watchlist: tuple[str, str, str], dialect: str) -> None:
         self.table, self.name_col, self.value_col = watchlist
+        self.dialect = dialect
 
     def build(self, node: ir.Node, positive: bool = False) -> exp.Expression:
         """SQL of ``node``; ``positive``: only whether it is TRUE matters (WHERE, AND/OR in it)."""
@@ -95,9 +96,13 @@ class _Builder:
             args = (self.sub(node.arg), self.sub(node.low), self.sub(node.high))
             return exp.Between(this=args[0], low=args[1], high=args[2])
         if isinstance(node, ir.Like):
-            text, escaped = node.pattern.sql()
-            like_cls = exp.ILike if node.ci else exp.Like
-            like = like_cls(this=self.sub(node.arg), expression=exp.Literal.string(text))
+            # ILIKE is LOWER(text) LIKE LOWER(pattern), with the rule language's LOWER
+            pattern = node.pattern.lowered() if node.ci else node.pattern
+            text, escaped = pattern.sql()
+            subject = self.sub(node.arg)
+            if node.ci:
+                subject = self.case_map("LOWER", subject)
+            like = exp.Like(this=subject, expression=exp.Literal.string(text))
             if escaped:
                 return exp.Escape(this=like, expression=exp.Literal.string(SQL_ESCAPE))
             return like
@@ -109,10 +114,10 @@ class _Builder:
             test = exp.Coalesce(this=self.build(node.arg), expressions=[fallback])
             return test if node.value else exp.Not(this=test)
         if isinstance(node, ir.Arith):
-            right = self.sub(node.right)
+            left, right = self.sub(node.left), self.sub(node.right)
             if node.op == "/":
-                right = exp.Nullif(this=right, expression=exp.Literal.number(0))
-            return _ARITH[node.op](this=self.sub(node.left), expression=right)
+                return self.divide(left, right)
+            return _ARITH[node.op](this=left, expression=right)
         if isinstance(node, ir.Negate):
             return exp.Neg(this=self.sub(node.arg))
         if isinstance(node, ir.ToDouble):
@@ -138,6 +143,8 @@ class _Builder:
 
     def call(self, node: ir.Call) -> exp.Expression:
         args = [self.build(a) for a in node.args]
+        if node.name in case.TABLES:
+            return self.case_map(node.name, args[0])
         if node.name in _FUNCS:
             return _FUNCS[node.name](this=args[0])
         if node.name == "COALESCE":
@@ -152,28 +159,50 @@ class _Builder:
             return self.round(node.args[0], node.ints[0])
         raise TypeError(f"cannot compile function {node.name}")  # pragma: no cover
 
+    def case_map(self, name: str, arg: exp.Expression) -> exp.Expression:
+        """DuckDB's own LOWER/UPPER; elsewhere ``translate`` with DuckDB's table (:mod:`.case`)."""
+        if self.dialect == "duckdb":
+            return (exp.Lower if name == "LOWER" else exp.Upper)(this=arg)
+        source, target = case.TABLES[name]
+        strings = [exp.Literal.string(source), exp.Literal.string(target)]
+        return exp.Anonymous(this="translate", expressions=[arg, *strings])
+
     def round(self, arg: ir.Node, digits: int) -> exp.Expression:
-        """``round_half_away`` in SQL: CASE on magnitude and sign around FLOOR(|x|*p + 0.5)."""
+        """DuckDB's ROUND; for Spark the same computation (:func:`.values.duckdb_round`):
+        Spark's own ROUND of a double rounds its shortest decimal text half up, which is C's
+        ``round`` for a whole-number scale, but loses the sign of a zero result."""
         x = self.sub(arg)
+        if self.dialect == "duckdb":
+            decimals = exp.Literal.number(digits) if digits else None
+            return exp.Round(this=x, decimals=decimals)
+        if digits == 0:
+            return _spark_c_round(x)
         scale = literal(10.0 ** abs(digits))
-        scaled: exp.Expression = exp.Abs(this=x.copy())
         if digits > 0:
-            scaled = exp.Mul(this=scaled, expression=scale.copy())
-        elif digits < 0:
-            scaled = exp.Div(this=scaled, expression=scale.copy())
-        whole: exp.Expression = exp.Floor(this=exp.Add(this=scaled.copy(), expression=literal(0.5)))
-        if digits > 0:
-            whole = exp.Div(this=whole, expression=scale.copy())
-        elif digits < 0:
-            whole = exp.Mul(this=whole, expression=scale.copy())
-        ifs = [
-            exp.If(this=exp.GTE(this=scaled, expression=literal(ROUND_LIMIT)), true=x.copy()),
-            exp.If(
-                this=exp.LT(this=x.copy(), expression=exp.Literal.number(0)),
-                true=exp.Neg(this=exp.Paren(this=whole.copy())),
-            ),
-        ]
-        return exp.Case(ifs=ifs, default=whole)
+            scaled: exp.Expression = exp.Paren(this=exp.Mul(this=x.copy(), expression=scale))
+            back: exp.Expression = exp.Div(
+                this=_spark_c_round(scaled.copy()), expression=scale.copy()
+            )
+            fallback = x.copy()
+        else:
+            scaled = exp.Paren(this=exp.Div(this=x.copy(), expression=scale))
+            back = exp.Mul(this=_spark_c_round(scaled.copy()), expression=scale.copy())
+            fallback = literal(0.0)
+        return exp.Case(ifs=[exp.If(this=_not_finite(scaled), true=fallback)], default=back)
+
+    def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        """``left / right`` with IEEE division by zero, as DuckDB (Spark gives NULL or an error:
+        there ``x / 0`` is ``x * power(0, -1)``, i.e. times an infinity signed like the zero)."""
+        if self.dialect == "duckdb":
+            return exp.Div(this=left, expression=right)
+        zero = exp.EQ(this=right.copy(), expression=exp.Literal.number(0))
+        by_zero = exp.Mul(
+            this=left.copy(),
+            expression=exp.Pow(this=right.copy(), expression=exp.Literal.number(-1)),
+        )
+        return exp.Case(
+            ifs=[exp.If(this=zero, true=by_zero)], default=exp.Div(this=left, expression=right)
+        )
 
     def watchlist(self, node: ir.Watch, positive: bool) -> exp.Expression:
         """``x IN (SELECT value ...)``; guarded by ``CASE WHEN x IS NULL THEN NULL`` unless
@@ -191,6 +220,25 @@ class _Builder:
             return test
         is_null = exp.Is(this=arg.copy(), expression=exp.Null())
         return exp.Case(ifs=[exp.If(this=is_null, true=exp.Null())], default=test)
+
+
+def _not_finite(x: exp.Expression) -> exp.Expression:
+    """Spark: ``x`` is NaN or infinite."""
+    nan = exp.Anonymous(this="isnan", expressions=[x.copy()])
+    infinite = exp.EQ(this=exp.Abs(this=x.copy()), expression=_special("Infinity"))
+    return exp.Or(this=nan, expression=infinite)
+
+
+def _special(name: str) -> exp.Expression:
+    return exp.cast(exp.Literal.string(name), exp.DataType.Type.DOUBLE)
+
+
+def _spark_c_round(x: exp.Expression) -> exp.Expression:
+    """C's ``round(x)`` in Spark: ``round(x, 0)``, with a zero result signed like ``x``."""
+    rounded = exp.Round(this=x.copy(), decimals=exp.Literal.number(0))
+    zero = exp.EQ(this=rounded, expression=exp.Literal.number(0))
+    signed_zero = exp.Mul(this=x.copy(), expression=literal(0.0))
+    return exp.Case(ifs=[exp.If(this=zero, true=signed_zero)], default=rounded.copy())
 
 
 def literal(value: object) -> exp.Expression:

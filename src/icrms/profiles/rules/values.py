@@ -1,7 +1,8 @@
 """Closures computing the SQL value (None for NULL) of non-predicate nodes on one row.
 
 Every closure takes ``(row, lookup)``. Arithmetic is done on Python floats, i.e. IEEE doubles
-as in DuckDB and Spark; ``x / 0`` is NULL (the SQL side compiles ``x / NULLIF(y, 0)``).
+as in DuckDB; as there, ``x / 0`` is infinite (NaN for ``0 / 0``) and never raises, and ROUND
+is DuckDB's (:func:`duckdb_round`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from icrms.profiles.rules import ir
+from icrms.profiles.rules import case, ir
 
 Row = Mapping[str, Any]
 WatchlistLookup = Callable[[str, Any], bool]
 Fn = Callable[[Row, WatchlistLookup], Any]
-ROUND_LIMIT = 2.0**52
-"""At or above this magnitude a double has no fraction: ROUND returns it unchanged."""
 
 
 def value_fn(node: ir.Node) -> Fn:
@@ -101,29 +100,46 @@ def _arith(op: str, left: Fn, right: Fn) -> Fn:
 
     def div(r: Row, lk: WatchlistLookup) -> Any:
         a = left(r, lk)
-        return None if a is None or not (b := right(r, lk)) else a / b
+        return None if a is None or (b := right(r, lk)) is None else divide(a, b)
 
     return div
 
 
-def round_half_away(x: float, digits: int) -> float:
-    """ROUND as defined by the rule language (identical formula in the compiled SQL).
+def divide(a: float, b: float) -> float:
+    """IEEE division, as DuckDB's: ``x / ±0`` is ±infinity by the signs, ``0 / 0`` NaN."""
+    if b:
+        return a / b
+    if a != a or not a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
-    ``sign(x) * floor(|x| * 10^d + 0.5) / 10^d`` in doubles, and ``x`` itself once
-    ``|x| * 10^d >= 2^52``; for negative ``d`` the scaling divides and multiplies instead.
+
+def _c_round(y: float) -> float:
+    """C's ``round``: half away from zero, exact (``0.49999999999999994`` rounds to 0), the sign
+    of a zero result kept, infinities and NaN unchanged."""
+    if not math.isfinite(y):
+        return y
+    whole = math.trunc(y)
+    if abs(y - whole) >= 0.5:
+        whole += 1 if y > 0 else -1
+    return math.copysign(float(whole), y)
+
+
+def duckdb_round(x: float, digits: int) -> float:
+    """ROUND(x, digits) of a double exactly as DuckDB computes it.
+
+    ``round(x * 10^d) / 10^d`` (``x`` itself when that is not finite) for ``d >= 0``;
+    ``round(x / 10^-d) * 10^-d`` (0 when that is not finite) for ``d < 0``.
     """
-    scale = 10.0 ** abs(digits)
+    if digits == 0:
+        return _c_round(x)
     if digits > 0:
-        scaled = abs(x) * scale
-    elif digits < 0:
-        scaled = abs(x) / scale
-    else:
-        scaled = abs(x)
-    if scaled >= ROUND_LIMIT:
-        return x
-    whole = float(math.floor(scaled + 0.5))
-    result = whole / scale if digits > 0 else whole * scale if digits < 0 else whole
-    return -result if x < 0 else result
+        scale = 10.0**digits
+        result = _c_round(x * scale) / scale
+        return result if math.isfinite(result) else x
+    scale = 10.0**-digits
+    result = _c_round(x / scale) * scale
+    return result if math.isfinite(result) else 0.0
 
 
 def _call(node: ir.Call) -> Fn:
@@ -141,12 +157,12 @@ def _call(node: ir.Call) -> Fn:
         return coalesce
     if name == "ROUND":
         arg, digits = double_fn(node.args[0]), node.ints[0]
-        return lambda r, lk: None if (v := arg(r, lk)) is None else round_half_away(v, digits)
+        return lambda r, lk: None if (v := arg(r, lk)) is None else duckdb_round(v, digits)
     arg = value_fn(node.args[0])
     if name == "LOWER":
-        return lambda r, lk: None if (v := arg(r, lk)) is None else v.lower()
+        return lambda r, lk: None if (v := arg(r, lk)) is None else case.lower(v)
     if name == "UPPER":
-        return lambda r, lk: None if (v := arg(r, lk)) is None else v.upper()
+        return lambda r, lk: None if (v := arg(r, lk)) is None else case.upper(v)
     if name == "LENGTH":
         return lambda r, lk: None if (v := arg(r, lk)) is None else len(v)
     if name == "ABS":

@@ -14,7 +14,9 @@ from icrms.web.routes import (
     lists,
     models,
     profiles,
+    reports,
     session,
+    threats,
     worklist,
 )
 
@@ -30,4 +32,6 @@ PAGES: list[APIRouter] = [
     exchange.router,
     audit.router,
     dashboards.router,
+    threats.router,
+    reports.router,
 ]

@@ -46,8 +46,7 @@ def _page(request: Request, settings: SettingsDep, page: str) -> Response:
             view = read_view(params)
             service.check_choices(reader, view)
             empty = service.in_scope(reader, view) == 0
-            computed = [] if empty else service.dashboard(reader, page, view)
-            shown = [show.panel_view(p, r, view, path) for p, r in computed]
+            shown = [] if empty else show.page_view(reader, page, view, path)
         except ValidationError as exc:
             error = exc.message
     data: dict[str, Any] = {

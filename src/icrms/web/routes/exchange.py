@@ -7,16 +7,18 @@ dismissed with a reason. Managers read.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from icrms.api.deps import CurrentUser, IdPath, SessionDep, require
+from icrms.api.deps import CurrentUser, IdPath, SessionDep, SettingsDep, require
 from icrms.auth.schemas import Role
 from icrms.errors import IcrmsError, ValidationError
-from icrms.exchange import inbox, outbox, partners
+from icrms.exchange import inbox, joint, outbox, partners
+from icrms.live.warehouse import reading
 from icrms.web.render import redirect, render
 
 router = APIRouter()
@@ -44,6 +46,23 @@ def page(request: Request, session: SessionDep, state: str | None = "new") -> Re
     if state not in (*STATES, "all"):
         raise ValidationError("state", state, f"one of {', '.join(STATES)} or all")
     return render(request, "exchange.html", _page(session, None if state == "all" else state))
+
+
+@router.get("/exchange/joint", dependencies=READ)
+def joint_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    until: date | None = None,
+    top: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    """Joint risk assessment: our hit rate per HS6 x origin beside each partner's."""
+    start, end = joint.default_window(session, date.today())
+    start, end = date_from or start, until or end
+    with reading(settings) as wh:
+        view = joint.compare(session, wh, date_from=start, date_to=end, top=top)
+    return render(request, "exchange_joint.html", {"view": view, "top": top})
 
 
 @router.get("/exchange/items/{item_id}", dependencies=READ)

@@ -1,0 +1,1 @@
+"""The indicators, one module per family (docs/kpis.md)."""

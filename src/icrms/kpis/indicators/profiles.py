@@ -1,0 +1,64 @@
+"""Profiles and model: per-profile effectiveness and model precision over time."""
+
+from __future__ import annotations
+
+from icrms.kpis.indicator import Indicator, grouping
+from icrms.kpis.sql import KpiDialect
+
+
+def _profile_trend(d: KpiDialect, by: dict[str, str]) -> str:
+    select, group, order = grouping(by, ("profile",))
+    return f"""SELECT {select}profile, count(*) AS selected, count(hit) AS controls,
+        coalesce(sum(hit), 0) AS hits, avg(CAST(hit AS DOUBLE)) AS hit_rate,
+        coalesce(sum(revenue), 0) AS revenue
+        FROM (SELECT r.code AS profile, decl.date_key, decl.office_code, decl.channel,
+                     ctl.hit, ctl.revenue
+              FROM (SELECT DISTINCT declaration_id, version, code FROM fact_assessment_reason
+                    WHERE kind = 'profile' AND selected) r
+              JOIN decl ON decl.declaration_id = r.declaration_id AND decl.version = r.version
+              LEFT JOIN ctl ON ctl.declaration_id = r.declaration_id
+               AND ctl.version = r.version) x
+        {group} {order}"""
+
+
+def _model_precision(d: KpiDialect, by: dict[str, str]) -> str:
+    select, group, order = grouping(by)
+    return f"""SELECT {select}count(*) AS cited, avg(CAST(score AS DOUBLE)) AS mean_score,
+        count(hit) AS controls, coalesce(sum(hit), 0) AS hits,
+        avg(CAST(hit AS DOUBLE)) AS precision
+        FROM (SELECT r.score, decl.date_key, decl.office_code, decl.channel, ctl.hit
+              FROM (SELECT declaration_id, version, max(score) AS score
+                    FROM fact_assessment_reason WHERE kind = 'model'
+                    GROUP BY declaration_id, version) r
+              JOIN decl ON decl.declaration_id = r.declaration_id AND decl.version = r.version
+              LEFT JOIN ctl ON ctl.declaration_id = r.declaration_id
+               AND ctl.version = r.version) x
+        {group} {order}"""
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "profile_effectiveness",
+        "Profile effectiveness over time",
+        "profiles",
+        "share",
+        "Per profile: declarations it selected, how many were controlled, hits, hit rate "
+        "and revenue; break down by period to see a profile that stopped hitting.",
+        "selected and controlled with a finding / selected and controlled",
+        "fact_assessment_reason (kind = profile, selected) joined with fact_control",
+        ("profile",),
+        _profile_trend,
+    ),
+    Indicator(
+        "model_precision",
+        "Model precision on controlled declarations",
+        "profiles",
+        "share",
+        "Declarations the risk model contributed to: mean model score (its drift over "
+        "periods) and precision, the share of controlled ones with a finding.",
+        "controlled with a finding / controlled, among declarations the model scored",
+        "fact_assessment_reason (kind = model) joined with fact_control",
+        (),
+        _model_precision,
+    ),
+)

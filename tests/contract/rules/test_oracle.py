@@ -3,12 +3,14 @@ match; the live engine, the DuckDB bulk SQL and the Spark bulk SQL must select e
 
 The bulk side is the real matching query of the bulk engine (criterion templates joined with
 their constants, the profile index, the watchlist table), not a criterion compiled alone.
+Examples: ``ICRMS_ORACLE_EXAMPLES`` (default 200 on DuckDB, a thirtieth, at least 6, on Spark).
 Criteria icrms refuses are skipped (refusing is allowed: following DuckDB or refusing are the
 two choices); so are the rare ones DuckDB itself cannot evaluate (e.g. an integer overflow).
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ from tests.contract.rules.oracle_cases import WATCHLIST, condition, item_rows, r
 from tests.selectivity_cases import compiled
 
 Matches = dict[int, set[str]]
+EXAMPLES = int(os.environ.get("ICRMS_ORACLE_EXAMPLES", "200"))  # Spark runs a thirtieth
 
 
 def snapshot(criteria: list[str]) -> tuple[Snapshot, dict[int, str]]:
@@ -129,7 +132,7 @@ def _duckdb_bulk(con: duckdb.DuckDBPyConnection, snap: Snapshot, items: pa.Table
 
 
 @settings(
-    max_examples=200,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -160,7 +163,7 @@ def spark(spark_session: Any) -> Iterator[Any]:
 
 @pytest.mark.spark
 @settings(
-    max_examples=6,
+    max_examples=max(6, EXAMPLES // 30),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import machine
 from profiles_gen import generated_profiles
 
+RUN = f"{int(time.time()) % 100_000:05d}"  # new declaration ids in every run (no replays)
 IN_FLIGHT = 128  # requests on the wire at once
 TIMEOUT = 10.0  # seconds from a request's due time to giving up on it
 
@@ -84,13 +85,16 @@ def copy_store(source_url: str, target_url: str) -> None:
             rows = [dict(r._mapping) for r in read.execute(select(table))]
             for start in range(0, len(rows), 5000):
                 write.execute(insert(table), rows[start : start + 5000])
-            if "id" in table.c and table.c.id.autoincrement is not False and rows:
-                write.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT max(id) FROM {table.name}))"
-                    )
+            keys = list(table.primary_key.columns)
+            if rows and len(keys) == 1 and keys[0].autoincrement in (True, "auto"):
+                key = keys[0].name  # a serial key: continue after the copied rows
+                sequence = write.scalar(
+                    text(f"SELECT pg_get_serial_sequence('{table.name}', '{key}')")
                 )
+                if sequence:
+                    write.execute(
+                        text(f"SELECT setval('{sequence}', (SELECT max({key}) FROM {table.name}))")
+                    )
     assert inspect(target.engine).has_table("audit_head")
     source.dispose()
     target.dispose()
@@ -211,7 +215,7 @@ async def run_rate(
 
         async def one(n: int, due: float) -> None:
             body = dict(pool[n % len(pool)])
-            body["declaration_id"] = f"L{start_no + n:08d}-{body['declaration_id']}"[:64]
+            body["declaration_id"] = f"L{RUN}{start_no + n:08d}-{body['declaration_id']}"[:64]
             try:
                 async with asyncio.timeout(TIMEOUT):
                     async with gate:
@@ -341,8 +345,13 @@ def main() -> None:
                 break  # higher rates only queue more
         within = [s["rate"] for s in steps if s["p99_ms"] <= 10 and not s["errors"]]
         load_end = os.getloadavg()
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
-            metrics = c.get("/metrics").text
+        try:  # one worker's counters; the server may still be working off the last step
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as c:
+                metrics = c.get("/metrics").text
+        except httpx.HTTPError:
+            metrics = ""
         builds = next(
             (
                 line.split()[-1]
@@ -361,7 +370,14 @@ def main() -> None:
         n_active = sum(1 for p in json.loads(active.stdout or "[]") if p.get("status") == "active")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # requests still queued in the workers: stop them
+            children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+            for kid in children.read_text().split() if children.exists() else []:
+                os.kill(int(kid), 9)
+            server.kill()
+            server.wait(timeout=30)
     print(
         json.dumps(
             {

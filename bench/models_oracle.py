@@ -36,7 +36,14 @@ def _one(folder: Path, size: int, seed: int, fmt: str) -> dict[str, Any]:
     result = evaluate(data, dataset=fmt, runs=1, selection_bias=False)
     mean = {
         name: {k: v["mean"] for k, v in result[name].items() if v}
-        for name in ("model", "baseline", "oracle", "oracle_ratio", "baseline_oracle_ratio")
+        for name in (
+            "model",
+            "baseline",
+            "oracle",
+            "oracle_ratio",
+            "oracle_ratio_by_expected_revenue",
+            "baseline_oracle_ratio",
+        )
     }
     return {"seed": seed, "seconds": round(time.perf_counter() - started, 1), **mean}
 
@@ -74,6 +81,9 @@ def main() -> None:
                 "runs": runs,
                 "oracle_ratio": _spread(runs, "oracle_ratio"),
                 "baseline_oracle_ratio": _spread(runs, "baseline_oracle_ratio"),
+                "oracle_ratio_by_expected_revenue": _spread(
+                    runs, "oracle_ratio_by_expected_revenue"
+                ),
                 "oracle": _spread(runs, "oracle"),
             }
     print(json.dumps(report))

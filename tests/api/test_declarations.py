@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from icrms.core.db import Store
+from icrms.live.snapshots import MAX_AGE
 from tests.api.conftest import Headers
 from tests.factories import declaration_json
 
@@ -155,6 +156,21 @@ def test_snapshot_is_built_once_and_again_when_profiles_change(
     hit = client.post("/api/v1/declarations", headers=system, json=declaration_json(60)).json()
     assert snapshots.builds == built + 1
     assert any(r.get("list") == "seizures" for r in hit["assessment"]["reasons"])
+
+
+def test_an_old_snapshot_is_refreshed_in_the_background_not_in_the_request(
+    client: TestClient, system: Headers, rules: None, app: object
+) -> None:
+    snapshots = app.state.snapshots  # type: ignore[attr-defined]
+    client.post("/api/v1/declarations", headers=system, json=declaration_json(70))
+    built, old = snapshots.builds, snapshots._snapshot
+    snapshots._built_at -= MAX_AGE + 1  # a minute has passed, nothing changed
+    answer = client.post("/api/v1/declarations", headers=system, json=declaration_json(71))
+    assert answer.status_code == 201, answer.text
+    snapshots.refresher.join(timeout=60)
+    assert snapshots.builds == built + 1 and snapshots._snapshot is not old
+    client.post("/api/v1/declarations", headers=system, json=declaration_json(72))
+    assert snapshots.builds == built + 1  # fresh again: no further build
 
 
 def test_a_busy_store_answers_503_and_the_retry_is_stored_once(

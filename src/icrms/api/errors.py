@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from icrms.errors import (
@@ -125,10 +126,11 @@ def register(app: FastAPI) -> None:
         return problem(request, exc.status_code, str(exc.detail), None, dict(exc.headers or {}))
 
     @app.exception_handler(OperationalError)
-    async def _store(request: Request, exc: OperationalError) -> Response:
-        if "database is locked" not in str(exc.orig):
+    @app.exception_handler(PoolTimeoutError)
+    async def _store(request: Request, exc: OperationalError | PoolTimeoutError) -> Response:
+        if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
             return await _unexpected(request, exc)
-        log.warning("store busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        log.warning("store busy on %s %s: %s", request.method, request.url.path, exc)
         return problem(
             request,
             503,

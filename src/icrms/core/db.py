@@ -48,7 +48,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # up to 30 connections per process (a served worker runs up to 40 requests at once; the
+    # default 5 + 10 left requests queueing 30 s for a connection under load); a request that
+    # cannot have one within 10 s answers 503
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10)
 
 
 def migrate(url: str) -> None:

@@ -9,6 +9,7 @@ exists even if the request that triggered the build fails.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ from icrms.selectivity.tables import PolicyRow
 from icrms.settings import Settings
 
 MAX_AGE = 60.0  # seconds
+log = logging.getLogger(__name__)
 
 
 def fingerprint(session: Session) -> tuple[Any, ...]:
@@ -67,6 +69,7 @@ class LiveSnapshots:
         self._registry: Registry | None = None
         self._model_stamp: tuple[int, int] | None = None
         self._model_version: str | None = None
+        self.refresher: threading.Thread | None = None  # the last background refresh
 
     def model_version(self) -> str | None:
         """The promoted model's version; the signed registry is read again only when it changed."""
@@ -83,40 +86,59 @@ class LiveSnapshots:
         return self._model_version
 
     def current(self, session: Session) -> Snapshot:
-        """The snapshot in force now (compiled again only if something changed)."""
+        """The snapshot in force now (compiled again only if something changed).
+
+        When nothing changed but the snapshot is older than ``MAX_AGE``, the request goes on
+        with it and one background thread compiles the next: no request waits for a
+        refresh that only catches watchlist entries expiring by time.
+        """
         key = (*fingerprint(session), self.model_version(), now().date())
         snapshot = self._snapshot
-        if (
-            snapshot is not None
-            and key == self._key
-            and time.monotonic() - self._built_at < MAX_AGE
-        ):
+        if snapshot is not None and key == self._key:
+            if time.monotonic() - self._built_at >= MAX_AGE:
+                self._refresh_in_background(key)
             return snapshot
         # nothing is written yet: end the read so the request holds no connection while waiting
         session.commit()
         with self._lock:
-            if (
-                self._snapshot is not None
-                and key == self._key
-                and (time.monotonic() - self._built_at < MAX_AGE)
-            ):
+            if self._snapshot is not None and key == self._key:
                 return self._snapshot
-            version = key[-2]
-            if version is None:
-                self._scorer = None
-            elif self._scorer is None or self._scorer.version != version:
-                self._scorer = ModelScorer(registry(self.settings).load(version))  # verified
-            with self.store.session() as own:
-                built = build_snapshot(
-                    own, secret=self.settings.selectivity_secret(), scorer=self._scorer
-                )
-                # building may itself add the default policy or a profile-set version
-                key = (*fingerprint(own), *key[-2:])
-            self._snapshot, self._key, self._built_at = built, key, time.monotonic()
-            self.builds += 1
-            if self.on_build is not None:
-                self.on_build()
-            return built
+            return self._build(key)
+
+    def _refresh_in_background(self, key: tuple[Any, ...]) -> None:
+        if not self._lock.acquire(blocking=False):
+            return  # a build is under way
+
+        def refresh() -> None:
+            try:
+                if self._key == key and time.monotonic() - self._built_at >= MAX_AGE:
+                    self._build(key)
+            except Exception:  # the next request tries again; this one has its answer
+                log.exception("refreshing the live snapshot failed")
+            finally:
+                self._lock.release()
+
+        self.refresher = threading.Thread(target=refresh, name="icrms-snapshot", daemon=True)
+        self.refresher.start()
+
+    def _build(self, key: tuple[Any, ...]) -> Snapshot:
+        """Compile the snapshot for ``key`` (the caller holds the lock)."""
+        version = key[-2]
+        if version is None:
+            self._scorer = None
+        elif self._scorer is None or self._scorer.version != version:
+            self._scorer = ModelScorer(registry(self.settings).load(version))  # verified
+        with self.store.session() as own:
+            built = build_snapshot(
+                own, secret=self.settings.selectivity_secret(), scorer=self._scorer
+            )
+            # building may itself add the default policy or a profile-set version
+            key = (*fingerprint(own), *key[-2:])
+        self._snapshot, self._key, self._built_at = built, key, time.monotonic()
+        self.builds += 1
+        if self.on_build is not None:
+            self.on_build()
+        return built
 
     def scorer_for(self, version: str | None) -> ModelScorer | None:
         """A scorer of a given model version (for replay), reusing the live one when it matches."""

@@ -80,21 +80,32 @@ _ENTITY_KEYS = [(f"e_{e}", cols) for e, (cols, _p) in features.ENTITIES.items()]
 _REFERENCE_KEYS = [(f"g_{g}", cols) for g, (cols, _m) in features.REFERENCES.items()]
 
 
-def _lookup(
-    items: list[dict[str, Any]],
+_KEY_COLUMNS = sorted({c for _n, cols in _ENTITY_KEYS + _REFERENCE_KEYS for c in cols})
+_MISSING_E = (math.nan,) * len(features.ENTITY_STATS)
+_MISSING_G = (math.nan,) * len(features.REFERENCE_STATS)
+
+
+def _typed(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item's key values as the history dictionaries hold them (float or str; None)."""
+    out: dict[str, Any] = {}
+    for c in _KEY_COLUMNS:
+        v = item.get(c)
+        out[c] = None if v is None else float(v) if c in NUMERIC_KEYS else str(v)
+    return out
+
+
+def _hits(
+    typed: list[dict[str, Any]],
     table: Mapping[tuple, tuple],
     keys: tuple[str, ...],
-    out: np.ndarray,
-) -> None:
-    numeric = [k in NUMERIC_KEYS for k in keys]
-    for i, r in enumerate(items):
-        values: list[Any] = [r.get(k) for k in keys]
-        if None in values:
-            continue
-        key = tuple(float(v) if n else str(v) for v, n in zip(values, numeric, strict=True))
-        hit = table.get(key)
-        if hit is not None:
-            out[i] = hit
+    missing: tuple[float, ...],
+) -> list[tuple]:
+    """Each item's statistics from one history table (``missing`` where the key is unknown)."""
+    out = []
+    for t in typed:
+        key = tuple(t[k] for k in keys)
+        out.append(missing if None in key else table.get(key, missing))
+    return out
 
 
 def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) -> dict[str, Any]:
@@ -104,20 +115,18 @@ def raw_rows(rows: Sequence[Row], index: Mapping[str, Mapping[tuple, tuple]]) ->
     :func:`~icrms.models.derive.derive` reads directly.
     """
     items = [_item_view(r) for r in rows]
+    typed = [_typed(r) for r in items]
     cols: dict[str, Any] = {c: [r.get(c) for r in items] for c in features.ITEM_COLUMNS}
     cols["n_items"] = np.full(len(items), float(len(items)))
     stats = features.ENTITY_STATS
-    block = np.full((len(stats), len(items), len(_ENTITY_KEYS)), np.nan)
-    found = np.full((len(items), len(stats)), np.nan)
-    for j, (name, keys) in enumerate(_ENTITY_KEYS):
-        found.fill(np.nan)
-        _lookup(items, index[name], keys, found)
-        block[:, :, j] = found.T
+    found = [_hits(typed, index[name], keys, _MISSING_E) for name, keys in _ENTITY_KEYS]
+    block = np.array(found, dtype=np.float64).reshape(len(_ENTITY_KEYS), len(items), len(stats))
     for s, stat in enumerate(stats):
-        cols[f"e__{stat}"] = block[s]
+        cols[f"e__{stat}"] = np.ascontiguousarray(block[:, :, s].T)
     for name, keys in _REFERENCE_KEYS:
-        ref = np.full((len(items), len(features.REFERENCE_STATS)), np.nan)
-        _lookup(items, index[name], keys, ref)
+        ref = np.array(_hits(typed, index[name], keys, _MISSING_G), dtype=np.float64).reshape(
+            len(items), len(features.REFERENCE_STATS)
+        )
         for s, stat in enumerate(features.REFERENCE_STATS):
             cols[f"{name}__{stat}"] = ref[:, s]
     return cols

@@ -66,7 +66,7 @@ def test_cli_ingest_and_bulk_assess_while_serving(workspace: Settings, tmp_path:
         def submit() -> None:
             n = 1000
             with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
-                while not stop.is_set():
+                while not stop.wait(0.05):  # steady submissions, not a CPU race with the CLI
                     n += 1
                     statuses.append(
                         http.post("/api/v1/declarations", json=declaration_json(n)).status_code

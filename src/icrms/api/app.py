@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from icrms import __version__
@@ -27,6 +28,7 @@ from icrms.settings import Settings, get_settings
 API_PREFIX = "/api/v1"
 MAX_BODY = 2 * 1024 * 1024
 MAX_UPLOAD = 512 * 1024 * 1024
+HANDLER_THREADS = 8  # request handlers running at once per process
 
 
 def check_secrets(settings: Settings) -> None:
@@ -46,6 +48,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # request handlers run in threads, and Python runs one at a time: more than a few at
+        # once only starves whichever holds the store's write lock (a convoy under load)
+        to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
         for start in app.state.on_start:
             start(app)
         try:

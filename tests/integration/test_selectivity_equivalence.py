@@ -36,7 +36,7 @@ from tests.selectivity_cases import (
 )
 
 DECLARATIONS = 5_000
-SPARK_DAYS = 30  # Spark decides the declarations of the first days only (about 400), in a minute
+SPARK_DAYS = 10  # Spark decides the declarations of the first days only (about 130)
 PROFILES = 210
 
 
@@ -133,10 +133,11 @@ def test_bulk_equals_live_on_spark(spark_session: object, world: World, tmp_path
     model_and_written = replace(world.snap, profiles=world.snap.profiles[: len(CRITERIA)])
     with SparkWarehouse(tmp_path / "spark", spark=spark_session) as wh:  # type: ignore[arg-type]
         wh.load(LoadBatch(items, FACT_CONTROL.empty_table()))
-        for snap, model in ((profiles_only, False), (model_and_written, True)):
+        for snap in (profiles_only, model_and_written):
             result = bulk_assess(wh, snap, items_sql="SELECT * FROM fact_item")
-            # the office-day quotas count this sample's reds
-            check(result, live_decisions(snap, items), least=2, model=model, generated=not model)
+            live = live_decisions(snap, items)  # the office-day quotas count this sample's reds
+            assert result.num_rows == len(live) > 100
+            assert compare(result, live) == []  # the variety of reasons is held on DuckDB
 
 
 # For every header field but the key, another valid value: the second item of a declaration

@@ -227,6 +227,7 @@ def _jsonl_arrow(path: Path, batch_rows: int, done: int) -> Iterator[RawBatch]:
     pending: list[pa.RecordBatch] = []
     count = 0
     for record_batch in reader:
+        _keys_are_text(record_batch.schema)
         pending.append(record_batch)
         count += record_batch.num_rows
         if count >= batch_rows:
@@ -234,6 +235,14 @@ def _jsonl_arrow(path: Path, batch_rows: int, done: int) -> Iterator[RawBatch]:
             done, pending, count = done + count, [], 0
     if pending:
         yield RawBatch(_with_rows(pa.Table.from_batches(pending), done + 1))
+
+
+def _keys_are_text(schema: pa.Schema) -> None:
+    """A later line's key in bytes that are not UTF-8: the exact reader quarantines that line."""
+    try:
+        schema.names  # noqa: B018 (decoding the names is the check)
+    except UnicodeDecodeError as exc:
+        raise pa.ArrowInvalid("a key is not UTF-8 text") from exc
 
 
 def _jsonl_exact(path: Path, batch_rows: int, *, skip: int = 0) -> Iterator[RawBatch]:

@@ -155,3 +155,15 @@ def test_resuming_with_another_batch_size_counts_each_row_once(
         again = ingest(wh, path, other)
         assert (again.rows_in, again.loaded, again.quarantined) == (10, 9, 1), size
     assert wh.count("fact_item") == 9
+
+
+def test_a_later_json_line_with_a_key_that_is_not_utf8_is_quarantined(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    lines = [json.dumps(native_row(i)).encode() for i in range(1, 4)]
+    lines[1] = lines[1].replace(b'"description"', b'"\x80description"', 1)
+    path = tmp_path / "key.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    report = ingest(wh, path, workspace)
+    assert (report.rows_in, report.loaded, report.quarantined) == (3, 2, 1)
+    assert rows_and_reasons(wh, report)[2].startswith("invalid JSON")

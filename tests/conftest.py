@@ -15,11 +15,13 @@ from icrms.settings import Settings, get_settings
 
 # Every Spark test shares one session whose JVM runs outside UTC, so that code leaning on the
 # JVM's default time zone would shift timestamps and fail.
+# 2g: with every Spark test on one session, 768m ran into garbage-collection thrash (a broadcast
+# waiting on block eviction for over ten minutes in one CI run).
 JVM_TIME_ZONE = "Asia/Seoul"
 SPARK_TEST_CONF = {
     "spark.driver.extraJavaOptions": f"-Duser.timezone={JVM_TIME_ZONE}",
     "spark.executor.extraJavaOptions": f"-Duser.timezone={JVM_TIME_ZONE}",
-    "spark.driver.memory": "768m",
+    "spark.driver.memory": "2g",
 }
 
 POSTGRES_URL = os.environ.get(

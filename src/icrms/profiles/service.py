@@ -9,8 +9,15 @@ from sqlalchemy.orm import Session
 
 from icrms.audit import service as audit
 from icrms.core.clock import now
-from icrms.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from icrms.profiles.rules import referenced_watchlists
+from icrms.core.logging import get_logger
+from icrms.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+    cut,
+)
+from icrms.profiles.rules import CriterionError, parse_criterion, referenced_watchlists
 from icrms.profiles.schemas import ApprovalRead, ProfileCreate, ProfileFields, ProfileRead, Status
 from icrms.profiles.tables import ProfileApprovalRow, ProfileSetRow, ProfileVersionRow, WatchlistRow
 
@@ -22,6 +29,8 @@ TRANSITIONS: dict[str, set[str]] = {
     "expired": {"retired"},
     "retired": set(),
 }
+
+log = get_logger(__name__)
 
 
 def add_profile(
@@ -309,12 +318,18 @@ def expire_profiles(session: Session, *, today: date) -> list[ProfileRead]:
 
 
 def active_profile_set(session: Session, *, today: date) -> tuple[int, list[ProfileRead]]:
-    """The active profiles valid on ``today`` and the version of that set (a new one if it changed)."""
+    """The active profiles valid on ``today`` and the version of that set (a new one if it changed).
+
+    An active version whose criterion this release no longer accepts (stored before a check was
+    tightened) is suspended by the system first, with the reason, so that it stops no
+    assessment and every path (live, bulk, replay of later assessments) runs the same set.
+    """
     profiles = [
         p
         for p in list_profiles(session, status="active")
         if (p.valid_from is None or p.valid_from <= today)
         and (p.valid_to is None or p.valid_to >= today)
+        and _still_accepted(session, p)
     ]
     members = [[p.code, p.version] for p in profiles]
     latest = session.scalar(select(ProfileSetRow).order_by(ProfileSetRow.version.desc()).limit(1))
@@ -324,6 +339,26 @@ def active_profile_set(session: Session, *, today: date) -> tuple[int, list[Prof
     session.add(row)
     session.flush()
     return row.version, profiles
+
+
+def _still_accepted(session: Session, profile: ProfileRead) -> bool:
+    """Whether the criterion still compiles; if not, the profile is suspended with the reason."""
+    try:
+        parse_criterion(profile.criteria)
+    except CriterionError as exc:
+        reason = cut(str(exc), 300)
+        _new_version(
+            session,
+            profile,
+            "suspended",
+            f"suspended by the system: its criterion is no longer accepted ({reason}); "
+            "correct it and ask for activation again",
+            actor="system",
+            action="profile.suspended",
+        )
+        log.warning("profile_suspended", code=profile.code, version=profile.version, reason=reason)
+        return False
+    return True
 
 
 def _check_activation(session: Session, profile: ProfileCreate, today: date) -> None:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from icrms.core.clock import now
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration
-from icrms.errors import AssessmentError, NotFoundError, cut
+from icrms.errors import AssessmentError, ConflictError, NotFoundError, cut
 from icrms.profiles import watchlists
+from icrms.profiles.rules import CriterionError
 from icrms.profiles.service import active_profile_set, get_profile
 from icrms.profiles.tables import ProfileSetRow, WatchlistEntryRow
 from icrms.selectivity.engine import CompiledProfile, Decision, Scorer, Snapshot, decide
@@ -154,9 +155,15 @@ def replay(
         raise NotFoundError(
             f"assessment {assessment_id}: its profile set or policy version is missing"
         )
-    profiles = [
-        CompiledProfile.of(get_profile(session, code=c, version=v)) for c, v in set_row.members
-    ]
+    try:
+        profiles = [
+            CompiledProfile.of(get_profile(session, code=c, version=v)) for c, v in set_row.members
+        ]
+    except CriterionError as exc:
+        raise ConflictError(
+            f"assessment {assessment_id} cannot be replayed: a profile of its set has a "
+            f"criterion this release no longer accepts ({cut(str(exc), 200)})"
+        ) from exc
     snapshot = Snapshot(
         stored.policy_version,
         PolicyConfig.model_validate(policy_row.config),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,9 @@ DIGITS = 13
 SCALE = 16**DIGITS
 DRAW_FUNCTION = "icrms_draw"
 """Name of the draw function in bulk SQL: ``icrms_draw(declaration_id, version, purpose)``."""
+_DRAWING = threading.Lock()
+"""Held while a keyed draw function is registered: one block ending (and unregistering) can
+never leave another, still running on the same connection, with NULL draws."""
 
 
 def draw_hex(secret: bytes, declaration_id: str, version: int, purpose: str) -> str:
@@ -66,12 +70,14 @@ def sql_draw(declaration_id: str, version: str, purpose: str) -> str:
 @contextmanager
 def draw_function(warehouse: Warehouse, secret: bytes) -> Iterator[None]:
     """``icrms_draw`` with ``secret`` while the block runs; afterwards it answers NULL, so the
-    connection, which may serve other queries later, holds no keyed function."""
-    register_draw(warehouse, secret)
-    try:
-        yield
-    finally:
-        register_draw(warehouse, None)
+    connection, which may serve other queries later, holds no keyed function. Blocks in one
+    process run one after the other."""
+    with _DRAWING:
+        register_draw(warehouse, secret)
+        try:
+            yield
+        finally:
+            register_draw(warehouse, None)
 
 
 def register_draw(warehouse: Warehouse, secret: bytes | None) -> None:

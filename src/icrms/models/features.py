@@ -173,7 +173,8 @@ def entity_day_sql(name: str, items: str = ITEMS) -> str:
     """Per key and day: items lodged, labels that became known, and their decayed weights."""
     cols = ENTITIES[name][0]
     k, nn = _keys(cols), _not_null(cols)
-    weight = f"exp((d - {DECAY_EPOCH}) / {DECAY_DAYS})"
+    # DOUBLE before dividing: Spark would otherwise divide as DECIMAL and round the exponent
+    weight = f"exp(CAST(d - {DECAY_EPOCH} AS DOUBLE) / {DECAY_DAYS})"
     return f"""
 WITH a AS (
     SELECT {k}, day AS d, CAST(1 AS DOUBLE) AS n, CAST(0 AS DOUBLE) AS c,
@@ -226,11 +227,17 @@ def _tables() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     return out
 
 
-def create_table(warehouse: Warehouse, name: str, query: str) -> None:
-    """A session table of the query's rows (DuckDB temp table, cached Spark view)."""
+def create_table(warehouse: Warehouse, name: str, query: str, *, cache: bool = False) -> None:
+    """A session table of the query's rows: a DuckDB temp table, a Spark temp view.
+
+    On Spark only ``cache`` views are computed at once and kept: caching each of the forty
+    running-total views ran one job apiece, which cost far more than reading them in the
+    one query that joins them.
+    """
     if warehouse.backend == "spark":
         warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
-        warehouse.execute(f"CACHE TABLE {name}")
+        if cache:
+            warehouse.execute(f"CACHE TABLE {name}")
     else:
         warehouse.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 

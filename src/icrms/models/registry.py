@@ -9,11 +9,11 @@ and ``manifest.json`` (SHA-256 of every file and their combined content hash).
 ``registry.json`` holds one entry per version — its content hash, signed with the instance's
 Ed25519 key (:mod:`icrms.core.identity`) — and the promotion history, signed as a whole. A
 version is verified (files against the manifest, manifest against the signed entry) before it is
-loaded, promoted or rolled back to: an artifact edited after registration, even with every
-plain hash recomputed, is refused. Stored trees are read by :class:`~icrms.models.forest.Forest`,
-never by LightGBM, so a malformed file is a clear error. Registration writes a staging folder,
-renames it into place, then records it; anything an interrupted registration left is swept away
-by the next one (under a file lock).
+loaded, and must load before it is promoted or rolled back to: an artifact edited after
+registration, even with every plain hash recomputed, is refused. Stored trees are read by
+:class:`~icrms.models.forest.Forest`, never by LightGBM, so a malformed file is a clear error. Registration writes a staging folder,
+renames it into place, then records it; an interruption removes what it wrote, and anything a
+killed process left is swept away by the next registration (under a file lock).
 """
 
 from __future__ import annotations
@@ -150,16 +150,23 @@ class Registry:
             state = self._state()
             self._sweep(state)
             staging = self.root / f".staging-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+            version: str | None = None
             try:
                 version, entry = self._write(staging, fitted, dataset, len(state["versions"]) + 1)
                 staging.rename(self.root / version)
+                entry["signature"] = self.identity.sign(_entry_payload(version, entry)).hex()
+                entry["key"] = self.identity.fingerprint
+                state["versions"][version] = entry
+                self._save_state(state)
             except BaseException:
+                # nothing of it stays unless registry.json records it
                 shutil.rmtree(staging, ignore_errors=True)
+                with contextlib.suppress(IcrmsError):
+                    if version is not None and version not in self._state()["versions"]:
+                        shutil.rmtree(self.root / version, ignore_errors=True)
+                self.index.with_name(".registry.json.tmp").unlink(missing_ok=True)
                 raise
-            entry["signature"] = self.identity.sign(_entry_payload(version, entry)).hex()
-            entry["key"] = self.identity.fingerprint
-            state["versions"][version] = entry
-            self._save_state(state)
+        assert version is not None
         return version
 
     def _write(
@@ -319,10 +326,14 @@ class Registry:
             )
         return str(promoted[-1])
 
+    def _usable(self, version: str) -> None:
+        """Refuse to put in force a version that does not verify or does not load."""
+        self.load(version)
+
     def promote(self, version: str) -> str:
-        """Put a version in force (it must verify)."""
+        """Put a version in force (it must verify and load)."""
         with self._locked():
-            self.verify(version)
+            self._usable(version)
             state = self._state()
             if state["promoted"] and state["promoted"][-1] == version:
                 return version
@@ -331,14 +342,14 @@ class Registry:
         return version
 
     def rollback(self) -> str:
-        """Return to the previously promoted version (it must verify, as for a promotion)."""
+        """Return to the previously promoted version (it must verify and load, as for a promotion)."""
         with self._locked():
             self.promoted()
             state = self._state()
             if len(state["promoted"]) < 2:
                 raise ConflictError("no earlier promoted model to roll back to")
             target = str(state["promoted"][-2])
-            self.verify(target)
+            self._usable(target)
             state["promoted"].pop()
             self._save_state(state)
         return target

@@ -158,6 +158,45 @@ def test_malformed_model_is_a_clear_error(trained, tmp_path: Path, content: str)
         reg.load(trained.version)
 
 
+def _sign_as_is(reg: Registry, version: str) -> None:
+    """Re-sign a version's present files with the instance's key (a bug, not a forger)."""
+    _rehash(reg, version)
+    state = json.loads(reg.index.read_text())
+    entry = state["versions"][version]
+    entry["signature"] = reg.identity.sign(registry_module._entry_payload(version, entry)).hex()
+    reg.index.write_text(json.dumps(state))
+
+
+def test_promote_and_rollback_refuse_a_signed_version_that_does_not_load(
+    trained, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    reg = _copy(trained, tmp_path)
+    first, second = trained.version, _again(reg, trained.version)
+    reg.promote(first)
+    reg.promote(second)
+    (reg.root / first / "model.txt").write_text("garbage\n")
+    _sign_as_is(reg, first)
+    with pytest.raises(ValidationError, match="not a usable tree model"):
+        reg.promote(first)
+    with pytest.raises(ValidationError, match="not a usable tree model"):
+        reg.rollback()
+    assert reg.promoted() == second  # nothing changed: the version in force still loads
+    assert reg.load().version == second
+
+
+def test_rollback_refuses_a_forged_target(trained, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    reg = _copy(trained, tmp_path)
+    first, second = trained.version, _again(reg, trained.version)
+    reg.promote(first)
+    reg.promote(second)
+    spec = reg.root / first / "spec.json"
+    spec.write_text(spec.read_text().replace('"red_at": ', '"red_at": 0.0, "was": '))
+    _rehash(reg, first)
+    with pytest.raises(TamperedArtifactError, match="not signed by this instance"):
+        reg.rollback()
+    assert reg.promoted() == second
+
+
 def test_interrupted_registration_leaves_nothing(
     trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -172,6 +211,13 @@ def test_interrupted_registration_leaves_nothing(
 
     with monkeypatch.context() as m:
         m.setattr(registry_module.pq, "write_table", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            reg.register(fitted)
+    assert sorted(p.name for p in reg.root.iterdir()) == before
+    assert reg.index.read_text() == index
+    # interrupted after the folder was renamed into place, while recording it
+    with monkeypatch.context() as m:
+        m.setattr(Registry, "_save_state", interrupted)
         with pytest.raises(KeyboardInterrupt):
             reg.register(fitted)
     assert sorted(p.name for p in reg.root.iterdir()) == before

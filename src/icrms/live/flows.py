@@ -15,6 +15,7 @@ from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration, stored_version, submit_declaration
 from icrms.declarations.tables import DeclarationRow
 from icrms.errors import ConflictError, NotFoundError, ValidationError
+from icrms.exchange.prearrival import MirrorFacts
 from icrms.live.schemas import ReplayResult, Submission
 from icrms.live.snapshots import LiveSnapshots
 from icrms.selectivity import service as selectivity
@@ -103,6 +104,7 @@ def replay(session: Session, *, snapshots: LiveSnapshots, assessment_id: int) ->
         assessment_id=assessment_id,
         secret=snapshots.settings.selectivity_secret(),
         scorer=snapshots.scorer_for(version),
+        facts=MirrorFacts(),
     )
     return ReplayResult(
         assessment_id=assessment_id,

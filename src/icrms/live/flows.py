@@ -11,6 +11,7 @@ from icrms.controls.files import ImportReport, Rejected, Row, parse_result, reje
 from icrms.controls.schemas import ControlResultCreate, ControlResultRead
 from icrms.controls.service import record_control_result
 from icrms.core.clock import now
+from icrms.core.db import hold_write_lock
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration, stored_version, submit_declaration
 from icrms.declarations.tables import DeclarationRow
@@ -161,6 +162,7 @@ def import_controls(
 ) -> ImportReport:
     """Record every valid row (each in its own savepoint); report the others with their reasons."""
     stored, rejected = 0, []
+    hold_write_lock(session)  # the savepoints below read before they write
     for number, raw in rows:
         try:
             with session.begin_nested():

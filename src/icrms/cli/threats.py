@@ -8,8 +8,9 @@ import typer
 
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, store, warehouse
 from icrms.errors import ValidationError
-from icrms.kpis.flows import draft_profile, segment_of
-from icrms.kpis.threats import Threat, find_threats
+from icrms.exchange.intelligence import partner_information
+from icrms.kpis.flows import ThreatQuery, draft_profile, partner_period, segment_of
+from icrms.kpis.threats import Threat, find_threats, with_partner_information
 
 app = typer.Typer(
     help="Threat and trend analysis: emerging segments, and profiles drafted from them.",
@@ -64,11 +65,16 @@ def threats(
             measure=measure,  # type: ignore[arg-type]
             alpha=alpha,
         )
-    shown = found if all_segments else [t for t in found if t.significant]
+    query = ThreatQuery(_as_of(as_of), window_days, measure, alpha)  # type: ignore[arg-type]
+    since, until = partner_period(query, found)
+    with store().session() as s:
+        found = with_partner_information(found, partner_information(s, since=since, until=until))
+    shown = found if all_segments else [t for t in found if t.significant or t.partner]
     data = {
         "tested": len(found),
         "testable": sum(t.testable for t in found),
         "reported": sum(t.significant for t in found),
+        "raised_by_partner": sum(t.raised_by_partner for t in found),
     }
     data["threats"] = [t.as_dict() for t in shown]  # type: ignore[assignment]
     emit(data, as_json, lambda: print_lines(_lines(found, shown)))
@@ -101,7 +107,8 @@ def _lines(found: list[Threat], shown: list[Threat]) -> list[str]:
     testable = sum(t.testable for t in found)
     out = [
         f"{len(found)} tests (segment x measure), {testable} could reach significance, "
-        f"{sum(t.significant for t in found)} reported"
+        f"{sum(t.significant for t in found)} reported, "
+        f"{sum(t.raised_by_partner for t in found)} more raised by partner information"
     ]
     for t in shown:
         out.append(
@@ -110,4 +117,9 @@ def _lines(found: list[Threat], shown: list[Threat]) -> list[str]:
             f"vs {t.history_hits}/{t.history_controls} ({t.history_rate:.0%})  "
             f"p={t.p_value:.2g} q={t.q_value:.2g}"
         )
+        out += [
+            f"  partner information: {p['kind']} reported by {p['issuer']} on {p['on']}, "
+            f"{p['reference']}"
+            for p in t.partner
+        ]
     return out

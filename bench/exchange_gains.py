@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from icrms.declarations.fields import MIRROR_COLUMNS
 from icrms.exchange import aggregates, mirror
 from icrms.exchange.rates import generator_rates
 from icrms.generator import generate
@@ -42,13 +43,6 @@ from icrms.models.train import BASE_PARAMS, labels_of
 from icrms.settings import Settings
 from icrms.warehouse.duckdb import DuckDBWarehouse
 
-MIRROR_COLUMNS = (
-    "mirror_value_ratio",
-    "mirror_mass_ratio",
-    "mirror_quantity_ratio",
-    "mirror_hs6_mismatch",
-    "mirror_origin_mismatch",
-)
 PARTNER_COLUMNS = ("partner_rate", "partner_controls", "partner_declarations")
 START = date(2025, 1, 1)
 

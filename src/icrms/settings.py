@@ -19,6 +19,12 @@ class WarehouseSettings(BaseModel):
     type: Literal["duckdb", "spark"] = "duckdb"
     path: Path | None = None
     spark_master: str = "local[2]"
+    # heap of the local Spark driver (JVM size syntax); it holds every row a load hands over
+    # and every query answer, so about 4g is needed for a million item rows at once
+    spark_driver_memory: str = Field(default="1g", pattern=r"^[1-9][0-9]*[kKmMgGtT]?$")
+    # the web server computes the dashboard overview in the background after each change of the
+    # warehouse, so a manager's first request finds it ready
+    warm_dashboards: bool = True
 
 
 class IngestSettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from icrms.exchange import aggregates, mirror
+from icrms.declarations.fields import MIRROR_COLUMNS
+from icrms.exchange import aggregates, mirror, mirror_one
 from icrms.exchange.rates import generator_rates
 from icrms.generator import generate
 from icrms.generator.headers import Run
@@ -88,6 +90,45 @@ def test_planted_fraud_shows_in_the_gaps(world) -> None:  # type: ignore[no-unty
     assert mismatched and all(r["hs6"] != r["export_hs6"] for r in mismatched)
     gaps = mirror.largest_gaps(wh, top=10)
     assert len(gaps) == 10 and gaps[0]["shortfall_usd"] >= gaps[-1]["shortfall_usd"] > 0
+
+
+def test_the_live_copy_matches_and_compares_exactly_as_the_sql(world) -> None:  # type: ignore[no-untyped-def]
+    """Every generated import, given the export declarations the store lookup would find (same
+    transport document, first container or parties): the Python copy gives the SQL's fields, to
+    the bit, and NULL where the SQL has no row."""
+    wh, exports = world
+    bodies = mirror.export_objects(pq.read_table(exports.path))
+    by_key: dict[tuple[str, object], list[dict[str, object]]] = defaultdict(list)
+    for body in bodies:
+        by_key["doc", body.get("transport_document")].append(body)
+        by_key["box", (body.get("containers") or [None])[0]].append(body)
+        by_key["parties", (body.get("consignee_id"), body.get("exporter_id"))].append(body)
+    sql = {
+        (r["declaration_id"], r["item_no"]): [r[c] for c in MIRROR_COLUMNS]
+        for r in wh.sql(f"SELECT * FROM ({mirror.item_fields_sql()}) f").to_pylist()
+    }
+    rates = mirror_one.Rates(tuple(r.values()) for r in generator_rates().to_pylist())  # type: ignore[misc]
+    declarations: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in wh.sql("SELECT * FROM fact_item ORDER BY declaration_id, item_no").to_pylist():
+        declarations[row["declaration_id"]].append(row)
+    compared, methods = 0, set()
+    for rows in declarations.values():
+        head = rows[0]
+        keys = [
+            ("doc", head["transport_document"]),
+            ("box", (head["containers"] or "").split(";")[0]),
+            ("parties", (head["importer_id"], head["seller_id"])),
+        ]
+        found = {id(b): b for k in keys for b in by_key.get(k, [])}
+        candidates = [("?", b) for b in found.values()]
+        for row in mirror_one.with_mirror_fields(rows, candidates, rates):
+            want = sql.get((row["declaration_id"], row["item_no"]), [None] * len(MIRROR_COLUMNS))
+            assert [row[c] for c in MIRROR_COLUMNS] == want, row["declaration_id"]
+            compared += want[0] is not None
+        best = mirror_one.best_match(rows, candidates)
+        if best is not None:
+            methods.add(mirror_one._rank(rows, best[1], best[1]["exported_at"]))  # type: ignore[arg-type]
+    assert compared > 1000 and methods == {1, 2, 3}
 
 
 def test_aggregate_cells_respect_the_minimum_and_add_up(world) -> None:  # type: ignore[no-untyped-def]

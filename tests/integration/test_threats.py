@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from icrms.cli import app
 from icrms.core.db import Store
+from icrms.exchange import objects as objs
+from icrms.exchange.tables import InboxItemRow
 from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
 from icrms.kpis.flows import draft_profile
@@ -58,15 +60,50 @@ def test_the_planted_emerging_route_is_found_and_drafted(
         before = find_threats(wh, as_of=date(2025, 8, 31), window_days=122, measure="seizure")
         # with every default: the 90 days to the last control, finding and seizure rates
         assert last_control_day(wh) == date(2025, 12, 31)
-        defaults = [(t.segment, t.measure) for t in find_threats(wh) if t.significant]
+        tested = find_threats(wh)
+        reported_before = [t for t in tested if t.significant]
+        defaults = [(t.segment, t.measure) for t in reported_before]
         october = monthly_report(wh, period="2025-10")
     assert defaults == [("0901-BR-1", "seizure")]
     assert [(t.segment, t.measure) for t in october.threats] == [("0901-BR-1", "seizure")]
     assert "0901-BR-1" in render_monthly(october)
+    # a partner's seizures, accepted into our intelligence, raise a quiet segment of ours and one
+    # we have no controls on; the reported segment stays first, on our own evidence
+    quiet = next(t for t in tested if t.segment not in {r.segment for r in reported_before})
+    with Store(workspace.store_url).session() as s:
+        for n, (hs4, country, mode) in enumerate(
+            [(quiet.hs4, quiet.country_of_export, quiet.transport_mode), ("2402", "PY", "3")]
+        ):
+            case = {"seized_on": "2025-12-15", "country": "XB", "goods_description": "goods",
+                    "hs_code": f"{hs4}000000", "offence_types": ["drugs"], "transport_mode": mode,
+                    "country_of_departure": country, "case_reference": f"XB-{n}"}  # fmt: skip
+            obj = objs.seizure("identity--x", case, "amber", datetime.now(UTC))
+            s.add(
+                InboxItemRow(
+                    issuer="XB",
+                    bundle_id=f"b{n}",
+                    object_id=obj["id"],
+                    object_version=obj["modified"],
+                    object_type=obj["type"],
+                    tlp="amber",
+                    title="seizure",
+                    payload=obj,
+                    received_at=datetime.now(UTC),
+                    state="accepted",
+                )
+            )
+    etl = CliRunner().invoke(app, ["warehouse", "etl", "--json"])  # feeds the warehouse
+    assert etl.exit_code == 0, etl.output
+    assert json.loads(etl.stdout)["partner_information"] == 2
     shown = CliRunner().invoke(app, ["threats", "--json"])
     assert shown.exit_code == 0, shown.output
     listed = json.loads(shown.stdout)
-    assert [t["segment"] for t in listed["threats"]] == ["0901-BR-1"]
+    segments = [t["segment"] for t in listed["threats"]]
+    assert segments[0] == "0901-BR-1" and set(segments[1:]) == {quiet.segment, "2402-PY-3"}
+    assert listed["reported"] == 1 and listed["raised_by_partner"] == len(segments) - 1
+    raised = [t for t in listed["threats"] if t["raised_by_partner"]]
+    assert {t["partner"][0]["reference"] for t in raised} == {"XB-0", "XB-1"}
+    assert not listed["threats"][0]["partner"]
     assert listed["tested"] > listed["testable"] > 0  # most segments could never be significant
     reported = [t for t in found if t.significant]
     assert [t.segment for t in reported] == ["0901-BR-1"]

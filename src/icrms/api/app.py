@@ -102,6 +102,12 @@ def create_app(
     from icrms.web.app import mount
 
     mount(app)
+    if run_jobs and settings.warehouse.warm_dashboards:
+        from icrms.web.routes.dashboards import overview_warmer
+
+        warmer = overview_warmer(settings)
+        app.state.on_start.append(lambda _app: warmer.start())
+        app.state.on_stop.insert(0, lambda _app: warmer.stop())
     app.add_middleware(ServiceMiddleware, metrics=metrics, max_body=MAX_BODY, max_upload=MAX_UPLOAD)
     return app
 

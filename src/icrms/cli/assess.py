@@ -25,6 +25,7 @@ from icrms.core.documents import read_document
 from icrms.declarations.parsers import ADAPTERS
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.errors import ValidationError
+from icrms.exchange.prearrival import MirrorFacts, bulk_fields_for
 from icrms.ingest.flows import ingest_file
 from icrms.ingest.readers import read_column
 from icrms.live import flows as live
@@ -60,7 +61,10 @@ def assess(
     source = store(current)
     with source.session() as s:
         snapshot = service.build_snapshot(
-            s, secret=current.selectivity_secret(), scorer=promoted_scorer(current)
+            s,
+            secret=current.selectivity_secret(),
+            scorer=promoted_scorer(current),
+            facts=MirrorFacts(),
         )
     with warehouse(current) as wh:
         started = time.perf_counter()
@@ -81,7 +85,9 @@ def assess(
                 target,
                 "give a declaration file, --from and --to, 'replay ID' or 'live FILE'",
             )
-        result = bulk_assess_and_store(wh, snapshot, items_sql=items_sql)
+        with source.session() as s:
+            mirror = bulk_fields_for(s, wh, items_sql=items_sql, fields=snapshot.fields_used)
+        result = bulk_assess_and_store(wh, snapshot, items_sql=items_sql, mirror=mirror)
         seconds = time.perf_counter() - started
     mix = Counter(result.column("channel").to_pylist())
     data = {
@@ -110,7 +116,10 @@ def _live(path: Path, as_json: bool) -> None:
     declaration = DeclarationCreate.model_validate(read_document(path, what="declaration file"))
     with store(current).session() as s:
         snapshot = service.build_snapshot(
-            s, secret=current.selectivity_secret(), scorer=promoted_scorer(current)
+            s,
+            secret=current.selectivity_secret(),
+            scorer=promoted_scorer(current),
+            facts=MirrorFacts(),
         )
         submitted = live.submit(s, snapshot=snapshot, declaration=declaration, actor=cli_actor())
     assessment = submitted.assessment
@@ -132,7 +141,11 @@ def _replay(assessment_id: int, as_json: bool) -> None:
         version = service.get_assessment(s, assessment_id=assessment_id).model_version
         scorer = ModelScorer(registry(current).load(version)) if version else None
         stored, decision = service.replay(
-            s, assessment_id=assessment_id, secret=current.selectivity_secret(), scorer=scorer
+            s,
+            assessment_id=assessment_id,
+            secret=current.selectivity_secret(),
+            scorer=scorer,
+            facts=MirrorFacts(),
         )
     same = (stored.channel, stored.score, stored.reasons) == (
         decision.channel,

@@ -10,6 +10,7 @@ from icrms.auth import service as auth
 from icrms.auth.schemas import Role, TokenCreate, UserCreate
 from icrms.cli.common import console, store, warehouse
 from icrms.declarations.schemas import DeclarationCreate
+from icrms.exchange.prearrival import MirrorFacts
 from icrms.live import flows
 from icrms.models.service import promoted_scorer
 from icrms.selectivity.service import build_snapshot
@@ -38,7 +39,10 @@ def step_live(ctx: Any) -> None:
     source = store(ctx.settings)
     with source.session() as s:
         snapshot = build_snapshot(
-            s, secret=ctx.settings.selectivity_secret(), scorer=promoted_scorer(ctx.settings)
+            s,
+            secret=ctx.settings.selectivity_secret(),
+            scorer=promoted_scorer(ctx.settings),
+            facts=MirrorFacts(),
         )
     channels: dict[str, int] = {}
     offices: dict[str, int] = {}

@@ -122,7 +122,11 @@ def _pre_arrival_table(current: Any) -> pa.Table:
     with store(current).session() as s:
         from sqlalchemy import select
 
-        rows = s.execute(select(PreArrivalRow.issuer, PreArrivalRow.payload)).all()
+        rows = s.execute(
+            select(PreArrivalRow.issuer, PreArrivalRow.payload).where(
+                PreArrivalRow.superseded_at.is_(None)
+            )
+        ).all()
     return mirror.exports_from_objects((r[0], r[1]) for r in rows)
 
 

@@ -212,25 +212,30 @@ def backtest_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run draft profiles over warehouse history without switching them on."""
+    from icrms.exchange.prearrival import backtest_mirror
     from icrms.profiles.backtest import backtest
     from icrms.profiles.watchlists import snapshot
 
     current = settings()
     profiles = read_profiles(file)
+    start, end = date.fromisoformat(date_from), date.fromisoformat(date_to)
     with store(current).session() as s:
         lists = snapshot(s)
+    reports = []
     with warehouse(current) as wh:
-        reports = [
-            backtest(
+        for p in profiles:
+            with store(current).session() as s:
+                mirror = backtest_mirror(s, wh, p, date_from=start, date_to=end)
+            report = backtest(
                 wh,
                 p,
                 watchlists=lists,
                 secret=current.selectivity_secret(),
-                date_from=date.fromisoformat(date_from),
-                date_to=date.fromisoformat(date_to),
-            ).as_dict()
-            for p in profiles
-        ]
+                date_from=start,
+                date_to=end,
+                mirror=mirror,
+            )
+            reports.append(report.as_dict())
     emit(
         reports[0] if len(reports) == 1 else reports,
         as_json,

@@ -64,11 +64,12 @@ def threats(
             measure=measure,  # type: ignore[arg-type]
             alpha=alpha,
         )
-    shown = found if all_segments else [t for t in found if t.significant]
+    shown = found if all_segments else [t for t in found if t.significant or t.partner]
     data = {
         "tested": len(found),
         "testable": sum(t.testable for t in found),
         "reported": sum(t.significant for t in found),
+        "raised_by_partner": sum(t.raised_by_partner for t in found),
     }
     data["threats"] = [t.as_dict() for t in shown]  # type: ignore[assignment]
     emit(data, as_json, lambda: print_lines(_lines(found, shown)))
@@ -101,7 +102,8 @@ def _lines(found: list[Threat], shown: list[Threat]) -> list[str]:
     testable = sum(t.testable for t in found)
     out = [
         f"{len(found)} tests (segment x measure), {testable} could reach significance, "
-        f"{sum(t.significant for t in found)} reported"
+        f"{sum(t.significant for t in found)} reported, "
+        f"{sum(t.raised_by_partner for t in found)} more raised by partner information"
     ]
     for t in shown:
         out.append(
@@ -110,4 +112,9 @@ def _lines(found: list[Threat], shown: list[Threat]) -> list[str]:
             f"vs {t.history_hits}/{t.history_controls} ({t.history_rate:.0%})  "
             f"p={t.p_value:.2g} q={t.q_value:.2g}"
         )
+        out += [
+            f"  partner information: {p['kind']} reported by {p['issuer']} on {p['on']}, "
+            f"{p['reference']}"
+            for p in t.partner
+        ]
     return out

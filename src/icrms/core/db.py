@@ -54,6 +54,23 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10)
 
 
+def hold_write_lock(session: Session) -> None:
+    """On SQLite, begin the session's transaction as a writer now (``BEGIN IMMEDIATE``).
+
+    A savepoint opens a deferred SQLite transaction whose first read fixes a snapshot; when
+    another connection (the background writer of last uses, say) commits before the first write,
+    SQLite refuses that write at once ("database is locked", without waiting its turn). Holding
+    the write lock first makes the transaction wait for the other writer instead. Nothing
+    happens on PostgreSQL or when the transaction has begun already.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:  # type: ignore[attr-defined]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def migrate(url: str) -> None:
     """Bring the store at ``url`` to the newest schema (Alembic ``upgrade head``)."""
     config = Config()

@@ -73,6 +73,24 @@ DERIVED_FIELDS: tuple[Field, ...] = (
     Field("unit_value", pa.float64(), False, "customs value / net mass (NULL without mass)"),
 )
 
+# Mirror gaps per item: what a partner's export declaration (pre-arrival data) for the same
+# shipment says against what we were told (docs/exchange.md, "Mirror analysis"). Not columns of
+# the declaration: known from the partner data stored when the declaration is assessed, NULL
+# when no export declaration matches (docs/rules.md, "Mirror fields").
+MIRROR_FIELDS: tuple[Field, ...] = (
+    Field(
+        "mirror_value_ratio",
+        pa.float64(),
+        False,
+        "customs value / the partner's statistical value, both in USD (CIF over FOB: ~1.0-1.25)",
+    ),
+    Field("mirror_mass_ratio", pa.float64(), False, "net mass / the partner's net mass"),
+    Field("mirror_quantity_ratio", pa.float64(), False, "quantity / the partner's quantity"),
+    Field("mirror_hs6_mismatch", pa.bool_(), False, "HS6 differs from the partner's"),
+    Field("mirror_origin_mismatch", pa.bool_(), False, "origin differs from the partner's"),
+)
+MIRROR_COLUMNS: tuple[str, ...] = tuple(f.name for f in MIRROR_FIELDS)
+
 CONTROL_FIELDS: tuple[Field, ...] = (
     Field("control_outcome", pa.string(), False, "no_finding | irregularity | seizure"),
     Field("control_selection", pa.string(), False, "random | targeted | manual | unknown"),
@@ -119,3 +137,8 @@ IRREGULARITY_TYPES = (
 def arrow_schema(fields: tuple[Field, ...]) -> pa.Schema:
     """Arrow schema of a field tuple."""
     return pa.schema([pa.field(f.name, f.type) for f in fields])
+
+
+def mirror_schema() -> pa.Schema:
+    """A table of mirror fields: the item key, then the mirror fields."""
+    return arrow_schema(tuple(f for f in NATIVE_FIELDS if f.name in ITEM_KEY) + MIRROR_FIELDS)

@@ -78,41 +78,47 @@ def _inbox(
 def _pre_arrival(
     session: Session, issuer: str, exports: list[dict[str, Any]], at: datetime
 ) -> None:
+    """A newer version is stored beside the one it supersedes (marked ``superseded_at``)."""
     if not exports:
         return
     ids = [o["export_declaration_id"] for o in exports]
-    existing: dict[str, PreArrivalRow] = {}
+    current: dict[str, PreArrivalRow] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        existing.update(
+        current.update(
             (r.export_declaration_id, r)
             for r in session.scalars(
                 select(PreArrivalRow).where(
-                    PreArrivalRow.issuer == issuer, PreArrivalRow.export_declaration_id.in_(chunk)
+                    PreArrivalRow.issuer == issuer,
+                    PreArrivalRow.export_declaration_id.in_(chunk),
+                    PreArrivalRow.superseded_at.is_(None),
                 )
             )
         )
     for obj in exports:
         version = stix.version_of(obj)
-        row = existing.get(obj["export_declaration_id"])
-        values = {
-            "object_id": obj["id"],
-            "object_version": version,
-            "exported_at": stix.parse_timestamp(obj["exported_at"]),
-            "country_of_export": obj["country_of_export"],
-            "transport_document": obj.get("transport_document"),
-            "payload": obj,
-            "received_at": at,
-        }
-        if row is None:
-            row = PreArrivalRow(
-                issuer=issuer, export_declaration_id=obj["export_declaration_id"], **values
-            )
-            session.add(row)
-            existing[obj["export_declaration_id"]] = row
-        elif stix.parse_timestamp(version) > stix.parse_timestamp(row.object_version):
-            for key, value in values.items():
-                setattr(row, key, value)
+        row = current.get(obj["export_declaration_id"])
+        if row is not None:
+            if stix.parse_timestamp(version) <= stix.parse_timestamp(row.object_version):
+                continue
+            row.superseded_at = at
+        containers = obj.get("containers") or [None]
+        new = PreArrivalRow(
+            issuer=issuer,
+            export_declaration_id=obj["export_declaration_id"],
+            object_id=obj["id"],
+            object_version=version,
+            exported_at=stix.parse_timestamp(obj["exported_at"]),
+            country_of_export=obj["country_of_export"],
+            transport_document=obj.get("transport_document"),
+            first_container=containers[0],
+            consignee_id=obj.get("consignee_id"),
+            exporter_id=obj.get("exporter_id"),
+            payload=obj,
+            received_at=at,
+        )
+        session.add(new)
+        current[obj["export_declaration_id"]] = new
 
 
 def _sighting(session: Session, issuer: str, obj: dict[str, Any], at: datetime) -> None:

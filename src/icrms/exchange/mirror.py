@@ -3,10 +3,15 @@
 Matching, per import declaration, first of: the same transport document from the same country of
 export; else the same first container, exported 0-60 days before lodgement; else the same parties
 (our importer is their consignee, our seller their exporter), item count and gross mass (within
-5 %), exported 0-45 days before (only where the agreement shares trader identities). Items pair by item number. Gaps per item, in USD at the
+5 %), exported 0-45 days before (only where the agreement shares trader identities); the nearest
+in time first, then by export declaration id and issuer. Items pair by item number (an item
+number the export declaration repeats pairs with nothing). Gaps per item, in USD at the
 customs rate of each side's date: ``mirror_value_ratio`` (our customs value / their statistical
 value: CIF over FOB, so about 1.0-1.25 when honest), ``mirror_mass_ratio``,
-``mirror_quantity_ratio``, ``mirror_hs6_mismatch``, ``mirror_origin_mismatch``. Runs on DuckDB.
+``mirror_quantity_ratio``, ``mirror_hs6_mismatch``, ``mirror_origin_mismatch`` (the fields of
+``declarations.fields.MIRROR_FIELDS``, usable in profile criteria). Runs on DuckDB: in the
+warehouse's own connection, or in memory over given item rows (:func:`item_fields`) for a Spark
+warehouse, with the same SQL; a live declaration gets them from :mod:`icrms.exchange.mirror_one`.
 """
 
 from __future__ import annotations
@@ -14,21 +19,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
+from icrms.declarations.fields import ITEM_KEY, MIRROR_COLUMNS, mirror_schema
 from icrms.exchange import stix
 from icrms.generator.partner_exports import SCHEMA as EXPORT_SCHEMA
 from icrms.warehouse.base import Warehouse
 
 EXPORTS = pa.unify_schemas([pa.schema([("issuer", pa.string())]), EXPORT_SCHEMA])
-MIRROR_FIELDS: dict[str, str] = {
-    "mirror_value_ratio": "number",
-    "mirror_mass_ratio": "number",
-    "mirror_quantity_ratio": "number",
-    "mirror_hs6_mismatch": "bool",
-    "mirror_origin_mismatch": "bool",
-}
 MATCH_METHODS = ("document", "container", "parties")
+# the item columns that matching and the gaps read
+ITEM_COLUMNS = (
+    *ITEM_KEY,
+    "lodged_at",
+    "lodged_date",
+    "country_of_export",
+    "transport_document",
+    "containers",
+    "importer_id",
+    "seller_id",
+    "currency",
+    "hs6",
+    "country_of_origin",
+    "quantity",
+    "net_mass_kg",
+    "gross_mass_kg",
+    "customs_value",
+)
 
 
 def exports_from_objects(issuer_objects: Iterable[tuple[str, dict[str, Any]]]) -> pa.Table:
@@ -102,11 +120,16 @@ def export_objects(table: pa.Table) -> list[dict[str, Any]]:
 
 def register(warehouse: Warehouse, exports: pa.Table, rates: pa.Table) -> None:
     """Make partner exports and rates queryable as ``mirror_exports`` and ``mirror_rates``."""
+    prepare(warehouse.register, warehouse.execute, exports, rates)
+
+
+def prepare(register: Any, execute: Any, exports: pa.Table, rates: pa.Table) -> None:
+    """:func:`register` for any DuckDB-like pair of ``register`` and ``execute`` callables."""
     if "issuer" not in exports.column_names:
         exports = exports.append_column("issuer", pa.array(["?"] * exports.num_rows, pa.string()))
-    warehouse.register("mirror_exports_raw", exports)
-    warehouse.register("mirror_rates", rates)
-    warehouse.execute(
+    register("mirror_exports_raw", exports)
+    register("mirror_rates", rates)
+    execute(
         """CREATE OR REPLACE TEMP TABLE mirror_exports AS
         SELECT *, CAST(exported_at AS TIMESTAMPTZ) AS exported_ts, substr(hs_code, 1, 6) AS hs6,
                split_part(containers, ';', 1) AS first_container
@@ -133,17 +156,17 @@ eh AS (
     FROM mirror_exports GROUP BY issuer, export_declaration_id),
 c AS (
     SELECT ih.declaration_id, ih.version, eh.issuer, eh.export_declaration_id, 1 AS rank,
-           abs(epoch(ih.lodged_at) - epoch(eh.exported_ts)) AS apart
+           abs(epoch_us(ih.lodged_at) - epoch_us(eh.exported_ts)) AS apart
     FROM ih JOIN eh ON ih.transport_document = eh.transport_document
         AND ih.country_of_export = eh.country_of_export
     UNION ALL
     SELECT ih.declaration_id, ih.version, eh.issuer, eh.export_declaration_id, 2,
-           abs(epoch(ih.lodged_at) - epoch(eh.exported_ts))
+           abs(epoch_us(ih.lodged_at) - epoch_us(eh.exported_ts))
     FROM ih JOIN eh ON ih.first_container = eh.first_container
         AND eh.exported_ts BETWEEN ih.lodged_at - INTERVAL 60 DAY AND ih.lodged_at
     UNION ALL
     SELECT ih.declaration_id, ih.version, eh.issuer, eh.export_declaration_id, 3,
-           abs(epoch(ih.lodged_at) - epoch(eh.exported_ts))
+           abs(epoch_us(ih.lodged_at) - epoch_us(eh.exported_ts))
     FROM ih JOIN eh ON ih.importer_id = eh.consignee_id AND ih.seller_id = eh.exporter_id
         AND ih.country_of_export = eh.country_of_export AND ih.n_items = eh.n_items
         AND abs(ih.gross / eh.gross - 1) <= 0.05
@@ -151,7 +174,8 @@ c AS (
 SELECT declaration_id, version, issuer, export_declaration_id,
        ['document', 'container', 'parties'][rank] AS match_method
 FROM (SELECT *, row_number() OVER (PARTITION BY declaration_id, version
-                                   ORDER BY rank, apart, export_declaration_id) AS n FROM c)
+                                   ORDER BY rank, apart, export_declaration_id, issuer) AS n
+      FROM c)
 WHERE n = 1"""
 
 
@@ -167,7 +191,9 @@ p AS (SELECT i.*, e.hs6 AS export_hs6, e.country_of_origin AS export_origin,
              e.net_mass_kg AS export_mass, e.quantity AS export_quantity,
              e.statistical_value, e.currency AS export_currency,
              CAST(e.exported_ts AS DATE) AS exported_date
-      FROM i JOIN mirror_exports e ON e.issuer = i.issuer
+      FROM i JOIN (SELECT * FROM mirror_exports QUALIFY count(*) OVER (
+                       PARTITION BY issuer, export_declaration_id, item_no) = 1) e
+          ON e.issuer = i.issuer
           AND e.export_declaration_id = i.export_declaration_id AND e.item_no = i.item_no),
 ri AS (SELECT p.*, r.usd_per_unit AS import_rate FROM p
        ASOF LEFT JOIN mirror_rates r ON r.currency = p.currency AND p.lodged_date >= r.valid_from),
@@ -186,6 +212,28 @@ SELECT declaration_id, version, item_no, issuer, export_declaration_id, match_me
        country_of_origin <> export_origin AS mirror_origin_mismatch,
        hs6, export_hs6, country_of_origin, export_origin
 FROM re"""
+
+
+def item_fields_sql(items: str = "fact_item") -> str:
+    """The mirror fields of every matched item (key and fields only), as SQL."""
+    return f"SELECT {', '.join(ITEM_KEY + MIRROR_COLUMNS)} FROM ({gaps_sql(items)}) g"
+
+
+def item_fields(items: pa.Table, exports: pa.Table, rates: pa.Table) -> pa.Table:
+    """The mirror fields of the given item rows (:data:`ITEM_COLUMNS`), computed by DuckDB in memory.
+
+    Only matched items have a row; the same SQL as :func:`compute`, so a live declaration and a
+    Spark warehouse get the fields the DuckDB warehouse gets.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("mirror_items", items.select(list(ITEM_COLUMNS)))
+        prepare(con.register, con.execute, exports, rates)
+        found = con.execute(item_fields_sql("mirror_items")).fetch_arrow_table()
+    finally:
+        con.close()
+    return found.cast(mirror_schema())
 
 
 def compute(

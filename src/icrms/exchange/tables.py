@@ -176,10 +176,14 @@ class SyncStateRow(Base):
 
 
 class PreArrivalRow(Base):
-    """A partner's export declaration (pre-arrival data), stored for matching to our imports."""
+    """A partner's export declaration (pre-arrival data), stored for matching to our imports.
+
+    Every version received is kept: a newer one marks the one before ``superseded_at``, so the
+    data in force at an assessment's time can be read again for its replay.
+    """
 
     __tablename__ = "exchange_pre_arrival"
-    __table_args__ = (UniqueConstraint("issuer", "export_declaration_id"),)
+    __table_args__ = (UniqueConstraint("issuer", "export_declaration_id", "object_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     issuer: Mapped[str] = mapped_column(String(16))
@@ -189,8 +193,12 @@ class PreArrivalRow(Base):
     exported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     country_of_export: Mapped[str] = mapped_column(String(2))
     transport_document: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    first_container: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    consignee_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    exporter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class AggregateCellRow(Base):

@@ -178,6 +178,12 @@ def _parquet(path: Path, batch_rows: int) -> Iterator[RawBatch]:
             raise FileFormatError(
                 f"file {path}: Parquet data after row {seen} cannot be read ({cut(str(exc))})"
             ) from exc
+        try:  # text that is not UTF-8 (a damaged file) would break the validation SQL
+            record_batch.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise FileFormatError(
+                f"file {path}: Parquet data after row {seen} is not valid ({cut(str(exc))})"
+            ) from exc
         table = _with_rows(pa.Table.from_batches([record_batch]), seen + 1)
         seen += record_batch.num_rows
         yield RawBatch(table)

@@ -85,6 +85,7 @@ def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def run_assess(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Assess warehouse history in bulk with the profiles, lists, policy and model in force."""
+    from icrms.exchange.prearrival import bulk_fields_for
     from icrms.models.service import promoted_scorer
     from icrms.selectivity.bulk import bulk_assess_and_store
     from icrms.selectivity.service import build_snapshot
@@ -96,13 +97,14 @@ def run_assess(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             s, secret=ctx.settings.selectivity_secret(), scorer=promoted_scorer(ctx.settings)
         )
     ctx.progress(1, 3, "assessing in the warehouse", force=True)
+    items_sql = (
+        f"SELECT * FROM fact_item WHERE lodged_date BETWEEN DATE '{p.date_from}' "
+        f"AND DATE '{p.date_to}'"
+    )
     with ctx.warehouse() as wh:
-        result = bulk_assess_and_store(
-            wh,
-            snapshot,
-            items_sql=f"SELECT * FROM fact_item WHERE lodged_date BETWEEN DATE '{p.date_from}' "
-            f"AND DATE '{p.date_to}'",
-        )
+        with ctx.store.session() as s:
+            mirror = bulk_fields_for(s, wh, items_sql=items_sql, fields=snapshot.fields_used)
+        result = bulk_assess_and_store(wh, snapshot, items_sql=items_sql, mirror=mirror)
     mix = Counter(result.column("channel").to_pylist())
     return {
         "declarations": result.num_rows,
@@ -131,6 +133,7 @@ def run_train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def run_backtest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Backtest a stored profile version over a window."""
+    from icrms.exchange.prearrival import backtest_mirror
     from icrms.profiles import watchlists
     from icrms.profiles.backtest import backtest
     from icrms.profiles.service import get_profile
@@ -141,6 +144,8 @@ def run_backtest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         lists = watchlists.snapshot(s)
     ctx.progress(0, 1, f"backtesting {p.code} v{profile.version}", force=True)
     with ctx.warehouse() as wh:
+        with ctx.store.session() as s:
+            mirror = backtest_mirror(s, wh, profile, date_from=p.date_from, date_to=p.date_to)
         report = backtest(
             wh,
             profile,
@@ -148,6 +153,7 @@ def run_backtest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             secret=ctx.settings.selectivity_secret(),
             date_from=p.date_from,
             date_to=p.date_to,
+            mirror=mirror,
         )
     return {**report.as_dict(), "version": profile.version}
 

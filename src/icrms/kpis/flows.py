@@ -59,7 +59,8 @@ def read_threat_query(params: dict[str, str]) -> ThreatQuery:
 
 
 def threats(reader: WarehouseReader, query: ThreatQuery) -> list[Threat]:
-    """Every segment tested, most significant first (kept while the warehouse is unchanged)."""
+    """Every segment tested, most significant first, then those raised by partner information
+    (kept while the warehouse is unchanged)."""
     return reader.kept(
         ("threats", query),
         lambda wh: find_threats(

@@ -41,7 +41,7 @@ def kpi_sql(name: str, query: KpiQuery, backend: str) -> str:
         "office": "office_code",
         "channel": "channel",
     }
-    return ctes(query.filters) + "\n" + ind.sql(d, {b: exprs[b] for b in query.by})
+    return ctes(query.filters, d) + "\n" + ind.sql(d, {b: exprs[b] for b in query.by})
 
 
 def compute(warehouse: Warehouse, name: str, query: KpiQuery | None = None) -> KpiResult:

@@ -102,7 +102,7 @@ def item_scope(filters: KpiFilters, alias: str = "i") -> str:
     return " AND ".join(parts) or "TRUE"
 
 
-def ctes(filters: KpiFilters) -> str:
+def ctes(filters: KpiFilters, dialect: KpiDialect | None = None) -> str:
     """The WITH clause every indicator starts from.
 
     ``decl``: declarations in scope. ``ctl``: one row per controlled declaration in scope (hit,
@@ -111,8 +111,9 @@ def ctes(filters: KpiFilters) -> str:
     where the targeting is not recorded): a control chosen by a profile and the model counts
     under both.
     """
+    inline = _inline(dialect)
     return f"""
-    WITH decl AS (
+    WITH decl AS {inline}(
         SELECT d.* FROM fact_declaration d WHERE {declaration_scope(filters)}),
     ctl AS (
         SELECT c.declaration_id, c.version, decl.date_key, decl.office_code, decl.channel,
@@ -144,3 +145,10 @@ def ctes(filters: KpiFilters) -> str:
         FROM ctl WHERE ctl.is_random = 0 AND ctl.is_manual = 0 AND NOT EXISTS (
             SELECT 1 FROM cited WHERE cited.declaration_id = ctl.declaration_id
                AND cited.version = ctl.version))"""
+
+
+def _inline(dialect: KpiDialect | None) -> str:
+    # DuckDB materialises a CTE named more than once: every column of every declaration in
+    # scope copied before any indicator reads three of them. Inlined, each use reads only the
+    # columns it needs. (Spark inlines CTEs itself.)
+    return "NOT MATERIALIZED " if dialect is not None and dialect.name == "duckdb" else ""

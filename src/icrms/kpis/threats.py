@@ -18,9 +18,10 @@ qualify; the others keep q = 1 and are listed as untestable.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from scipy.stats import fisher_exact, hypergeom
 
@@ -29,6 +30,7 @@ from icrms.kpis.sql import KpiDialect
 from icrms.warehouse.base import Warehouse
 
 WINDOWS: tuple[int, ...] = (30, 60, 90, 120)  # recent windows tried, in days
+ANY_MODE = "*"  # a partner segment that names no mode of transport
 Measure = Literal["both", "finding", "seizure"]
 MEASURES: tuple[str, ...] = ("both", "finding", "seizure")
 
@@ -57,6 +59,14 @@ class Threat:
     q_value: float = 1.0
     significant: bool = False
     monthly: list[dict[str, object]] = field(default_factory=list)
+    # partner information naming the segment (accepted partner seizures and alerts): shown
+    # beside our own evidence, never counted in our rates or tests
+    partner: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def raised_by_partner(self) -> bool:
+        """Listed for partner information rather than for our own evidence."""
+        return bool(self.partner) and not self.significant
 
     @property
     def segment(self) -> str:
@@ -65,14 +75,54 @@ class Threat:
 
     @property
     def criteria(self) -> str:
-        """The segment as a rule-language criterion."""
-        return (
-            f"hs4 = '{self.hs4}' AND country_of_export = '{self.country_of_export}' "
-            f"AND transport_mode = '{self.transport_mode}'"
-        )
+        """The segment as a rule-language criterion (any mode for ``*``)."""
+        text = f"hs4 = '{self.hs4}' AND country_of_export = '{self.country_of_export}'"
+        if self.transport_mode == ANY_MODE:
+            return text
+        return f"{text} AND transport_mode = '{self.transport_mode}'"
 
     def as_dict(self) -> dict[str, object]:
-        return {"segment": self.segment, **asdict(self), "criteria": self.criteria}
+        return {
+            "segment": self.segment,
+            **asdict(self),
+            "criteria": self.criteria,
+            "raised_by_partner": self.raised_by_partner,
+        }
+
+
+def with_partner_information(
+    found: list[Threat], records: Iterable[Mapping[str, Any]]
+) -> list[Threat]:
+    """The threats with partner information attached to every segment it names.
+
+    A record names a segment by HS heading, country of departure and mode (None: every mode).
+    A segment that partners name but that we have no controls to test is listed too, untested
+    (no counts of ours, q = 1). Order: segments reported on our own evidence, then segments
+    raised by partner information, then the rest, each in the order found.
+    """
+    out = [replace(t, partner=list(t.partner)) for t in found]  # the found list may be kept
+    for record in records:
+        mode = record.get("transport_mode")
+        hits = [
+            t
+            for t in out
+            if t.hs4 == record["hs4"]
+            and t.country_of_export == record["country_of_export"]
+            and (mode is None or t.transport_mode in (mode, ANY_MODE))
+        ]
+        if not hits:
+            hits = [_partner_segment(record, out[0].as_of if out else "")]
+            out.append(hits[0])
+        for threat in hits:
+            threat.partner.append(dict(record))
+    return sorted(out, key=lambda t: (not t.significant, not t.partner))
+
+
+def _partner_segment(record: Mapping[str, Any], as_of: str) -> Threat:
+    mode = record.get("transport_mode") or ANY_MODE
+    threat = Threat(record["hs4"], record["country_of_export"], mode, 0, 0, 0, 0, 0.0, 0.0, 1.0)
+    threat.measure, threat.as_of, threat.testable, threat.min_p_value = "partner", as_of, False, 1.0
+    return threat
 
 
 def benjamini_hochberg(p_values: list[float]) -> list[float]:
@@ -114,7 +164,9 @@ def find_threats(
     strongest evidence, its p-value multiplied by the number of windows tried (Bonferroni), so
     that a pattern that began four months ago is not diluted by a three-month window, nor a new
     one by a four-month window. ``both`` tests the finding and the seizure rate of each segment;
-    every test is under one false discovery rate.
+    every test is under one false discovery rate. Partner information of the longest window
+    (``fact_partner_information``) is attached to the segments it names
+    (:func:`with_partner_information`).
     """
     if measure not in MEASURES:
         raise ValidationError("measure", measure, f"is not one of {', '.join(MEASURES)}")
@@ -148,7 +200,33 @@ def find_threats(
         t.p_value = min(1.0, t.p_value * len(windows))
         t.min_p_value = min(1.0, t.min_p_value * len(windows))
     _control_false_discoveries(tested, alpha)
-    return sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment, t.measure))
+    found = sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment, t.measure))
+    since = as_of - timedelta(days=max(windows) - 1)
+    return with_partner_information(found, partner_records(warehouse, since, as_of))
+
+
+def partner_records(warehouse: Warehouse, since: date, until: date) -> list[dict[str, Any]]:
+    """Partner information of the period from the warehouse (accepted partner seizures seized
+    in it, alerts issued in it or valid into it), as :func:`with_partner_information` reads it."""
+    rows = warehouse.sql(
+        f"""SELECT * FROM fact_partner_information
+            WHERE reported_on <= DATE '{until.isoformat()}'
+              AND valid_until >= DATE '{since.isoformat()}'
+            ORDER BY inbox_item, hs4, country_of_export, transport_mode"""
+    ).to_pylist()
+    return [
+        {
+            "hs4": r["hs4"],
+            "country_of_export": r["country_of_export"],
+            "transport_mode": None if r["transport_mode"] == ANY_MODE else r["transport_mode"],
+            "kind": r["kind"],
+            "issuer": r["issuer"],
+            "on": r["reported_on"].isoformat(),
+            "reference": r["reference"],
+            "inbox_item": r["inbox_item"],
+        }
+        for r in rows
+    ]
 
 
 Counts = dict[tuple[str, str, str], dict[tuple[str, int], list[int]]]

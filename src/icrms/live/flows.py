@@ -11,10 +11,12 @@ from icrms.controls.files import ImportReport, Rejected, Row, parse_result, reje
 from icrms.controls.schemas import ControlResultCreate, ControlResultRead
 from icrms.controls.service import record_control_result
 from icrms.core.clock import now
+from icrms.core.db import hold_write_lock
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import get_declaration, stored_version, submit_declaration
 from icrms.declarations.tables import DeclarationRow
 from icrms.errors import ConflictError, NotFoundError, ValidationError
+from icrms.exchange.prearrival import MirrorFacts
 from icrms.live.schemas import ReplayResult, Submission
 from icrms.live.snapshots import LiveSnapshots
 from icrms.selectivity import service as selectivity
@@ -103,6 +105,7 @@ def replay(session: Session, *, snapshots: LiveSnapshots, assessment_id: int) ->
         assessment_id=assessment_id,
         secret=snapshots.settings.selectivity_secret(),
         scorer=snapshots.scorer_for(version),
+        facts=MirrorFacts(),
     )
     return ReplayResult(
         assessment_id=assessment_id,
@@ -159,6 +162,7 @@ def import_controls(
 ) -> ImportReport:
     """Record every valid row (each in its own savepoint); report the others with their reasons."""
     stored, rejected = 0, []
+    hold_write_lock(session)  # the savepoints below read before they write
     for number, raw in rows:
         try:
             with session.begin_nested():

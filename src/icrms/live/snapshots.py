@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from icrms.core.clock import now
 from icrms.core.db import Store
+from icrms.exchange.prearrival import MirrorFacts
 from icrms.models.live import ModelScorer
 from icrms.models.registry import Registry
 from icrms.models.service import registry
@@ -130,7 +131,10 @@ class LiveSnapshots:
             self._scorer = ModelScorer(registry(self.settings).load(version))  # verified
         with self.store.session() as own:
             built = build_snapshot(
-                own, secret=self.settings.selectivity_secret(), scorer=self._scorer
+                own,
+                secret=self.settings.selectivity_secret(),
+                scorer=self._scorer,
+                facts=MirrorFacts(),
             )
             # building may itself add the default policy or a profile-set version
             key = (*fingerprint(own), *key[-2:])

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+import pyarrow as pa
+
 from icrms.controls.outcomes import CONTROLLED, baseline
+from icrms.declarations.fields import MIRROR_COLUMNS
 from icrms.profiles import rules
 from icrms.profiles.schemas import ProfileCreate
 from icrms.profiles.watchlists import WatchlistSnapshot
 from icrms.selectivity.draw import draw_function, sql_draw, threshold_hex
-from icrms.selectivity.matching import criterion_sql, watchlist_table
+from icrms.selectivity.matching import criterion_sql, items_view, watchlist_table
 from icrms.selectivity.sql import lit, run_query
 from icrms.warehouse.base import Warehouse
 
@@ -38,6 +41,14 @@ class BacktestReport:
         return asdict(self)
 
 
+def window_sql(date_from: date, date_to: date) -> str:
+    """The item rows a backtest of the period reads."""
+    return (
+        f"SELECT * FROM fact_item WHERE lodged_date BETWEEN DATE '{date_from.isoformat()}' "
+        f"AND DATE '{date_to.isoformat()}'"
+    )
+
+
 def backtest(
     warehouse: Warehouse,
     profile: ProfileCreate,
@@ -46,13 +57,20 @@ def backtest(
     secret: bytes,
     date_from: date,
     date_to: date,
+    mirror: pa.Table | None = None,
 ) -> BacktestReport:
-    """Matches, would-be selections (after the selection rate), known outcomes and lift in a period."""
+    """Matches, would-be selections (after the selection rate), known outcomes and lift in a period.
+
+    ``mirror``: the mirror fields of the period's matched items (:func:`window_sql` selects
+    them), when the criterion reads one; NULL otherwise.
+    """
     criterion = rules.parse_criterion(profile.criteria)
     warehouse.register("bulk_watchlist", watchlist_table(watchlists))
-    warehouse.execute(
-        f"""CREATE OR REPLACE TEMP VIEW bulk_items AS SELECT * FROM fact_item
-            WHERE lodged_date BETWEEN DATE '{date_from.isoformat()}' AND DATE '{date_to.isoformat()}'"""
+    items_view(
+        warehouse,
+        window_sql(date_from, date_to),
+        mirror=mirror,
+        reads_mirror=not criterion.fields.isdisjoint(MIRROR_COLUMNS),
     )
     draw = sql_draw("m.declaration_id", "m.version", lit(f"profile:{profile.code}"))
     with draw_function(warehouse, secret):

@@ -18,7 +18,7 @@ from icrms.profiles.watchlists import KIND_FIELDS
 from icrms.selectivity.draw import draw_function, sql_draw, threshold_hex
 from icrms.selectivity.engine import Snapshot
 from icrms.selectivity.facts import bulk_assessment_facts
-from icrms.selectivity.matching import ITEMS, matches_sql, reference_tables
+from icrms.selectivity.matching import ITEMS, items_view, matches_sql, reference_tables
 from icrms.selectivity.sql import Dialect, case, lit, rank_name, run_query
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.schema import TABLES
@@ -202,15 +202,21 @@ FROM decided""",
     )
 
 
-def bulk_assess(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
-    """Decide every declaration whose item rows ``items_sql`` selects; one row per declaration."""
+def bulk_assess(
+    warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str, mirror: pa.Table | None = None
+) -> pa.Table:
+    """Decide every declaration whose item rows ``items_sql`` selects; one row per declaration.
+
+    ``mirror`` holds the mirror fields of the matched items (``declarations.fields.mirror_schema``;
+    read only when a criterion reads a mirror field, NULL for items without a row).
+    """
     model = snapshot.scorer is not None
     query, tables = bulk_sql(snapshot, Dialect(warehouse.backend), model=model)
     if model:
         tables["bulk_model"] = _model_contributions(warehouse, snapshot, items_sql)
     for name, table in tables.items():
         warehouse.register(name, table)
-    warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
+    items_view(warehouse, items_sql, mirror=mirror, reads_mirror=snapshot.reads_mirror)
     with draw_function(warehouse, snapshot.secret):
         return run_query(warehouse, query, "bulk assessment")
 
@@ -228,9 +234,11 @@ def _model_contributions(warehouse: Warehouse, snapshot: Snapshot, items_sql: st
     )
 
 
-def bulk_assess_and_store(warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str) -> pa.Table:
+def bulk_assess_and_store(
+    warehouse: Warehouse, snapshot: Snapshot, *, items_sql: str, mirror: pa.Table | None = None
+) -> pa.Table:
     """Decide in bulk and keep the assessments in the warehouse (fact_assessment and reasons)."""
-    result = bulk_assess(warehouse, snapshot, items_sql=items_sql)
+    result = bulk_assess(warehouse, snapshot, items_sql=items_sql, mirror=mirror)
     facts, bridge = bulk_assessment_facts(
         result,
         policy_version=snapshot.policy_version,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from icrms.declarations.fields import MIRROR_COLUMNS
 from icrms.profiles import rules
 from icrms.profiles.rules import ir
 from icrms.profiles.schemas import CHANNEL_RANK, CHANNELS_BY_RANK, ProfileRead
@@ -21,6 +22,14 @@ from icrms.selectivity.schemas import PolicyConfig
 
 RED = CHANNEL_RANK["red"]
 Row = Mapping[str, Any]
+
+
+class ItemFacts(Protocol):
+    """Item fields known from other data at assessment time: the mirror gaps of partners'
+    pre-arrival data (the seam the exchange fills; nothing here reads partner data)."""
+
+    def add(self, session: Any, rows: Sequence[Row], *, at: datetime) -> list[Any]:
+        """The rows with the mirror fields of the data stored at ``at`` (NULL: no match)."""
 
 
 class Scorer(Protocol):
@@ -165,10 +174,29 @@ class Snapshot:
     scorer: Scorer | None = None
     # the first moment a watchlist entry of the snapshot expires (None: none does)
     watchlists_until: datetime | None = None
+    # where a live declaration's mirror fields come from (None: they are NULL)
+    facts: ItemFacts | None = None
     index: ProfileIndex = field(init=False)
+    # the fields the profiles' criteria read
+    fields_used: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = ProfileIndex.build(self.profiles)
+        self.fields_used = frozenset().union(*(p.criterion.fields for p in self.profiles))
+
+    @property
+    def reads_mirror(self) -> bool:
+        """Whether a criterion reads a mirror field."""
+        return not self.fields_used.isdisjoint(MIRROR_COLUMNS)
+
+    def with_facts(self, session: Any, rows: Sequence[Row], at: datetime) -> Sequence[Row]:
+        """The item rows as the decision reads them: with mirror fields when a criterion
+        reads one (NULL without a source of facts or a match)."""
+        if not self.reads_mirror:
+            return rows
+        if self.facts is None:
+            return [{**row, **dict.fromkeys(MIRROR_COLUMNS)} for row in rows]
+        return self.facts.add(session, rows, at=at)
 
     def lookup(self, name: str, value: Any) -> bool:
         """``in_watchlist(name, value)`` for the rule language."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from icrms.declarations.fields import ITEM_KEY, MIRROR_COLUMNS, mirror_schema
 from icrms.profiles import rules
 from icrms.profiles.rules import ir
 from icrms.profiles.schemas import CHANNEL_RANK
@@ -15,6 +16,7 @@ from icrms.selectivity.draw import threshold_hex
 from icrms.selectivity.engine import Snapshot, index_key
 from icrms.selectivity.sql import Dialect
 from icrms.selectivity.templates import Template, parameterize
+from icrms.warehouse.base import Warehouse
 
 ITEMS = "bulk_items"
 
@@ -42,6 +44,25 @@ def watchlist_table(watchlists: dict[str, WatchlistSnapshot]) -> pa.Table:
         ]
     )
     return pa.Table.from_pylist([dict(zip(schema.names, e, strict=True)) for e in entries], schema)
+
+
+def items_view(
+    warehouse: Warehouse, items_sql: str, *, mirror: pa.Table | None, reads_mirror: bool
+) -> None:
+    """The view ``bulk_items``: the rows ``items_sql`` selects, with their mirror fields when a
+    criterion reads one (``mirror``: one row per matched item; NULL for the others)."""
+    if not reads_mirror:
+        warehouse.execute(f"CREATE OR REPLACE TEMP VIEW {ITEMS} AS {items_sql}")
+        return
+    if mirror is None:
+        mirror = mirror_schema().empty_table()
+    warehouse.register("bulk_mirror", mirror.select([*ITEM_KEY, *MIRROR_COLUMNS]))
+    fields = ", ".join(f"m.{name}" for name in MIRROR_COLUMNS)
+    warehouse.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {ITEMS} AS SELECT i.*, {fields} FROM ({items_sql}) i
+        LEFT JOIN bulk_mirror m ON m.declaration_id = i.declaration_id AND m.version = i.version
+            AND m.item_no = i.item_no"""
+    )
 
 
 def criterion_sql(criterion: rules.Criterion, dialect: str) -> str:

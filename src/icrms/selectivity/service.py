@@ -16,7 +16,14 @@ from icrms.profiles import watchlists
 from icrms.profiles.rules import CriterionError
 from icrms.profiles.service import active_profile_set, get_profile
 from icrms.profiles.tables import ProfileSetRow, WatchlistEntryRow
-from icrms.selectivity.engine import CompiledProfile, Decision, Scorer, Snapshot, decide
+from icrms.selectivity.engine import (
+    CompiledProfile,
+    Decision,
+    ItemFacts,
+    Scorer,
+    Snapshot,
+    decide,
+)
 from icrms.selectivity.schemas import AssessmentRead, PolicyConfig
 from icrms.selectivity.tables import AssessmentRow, PolicyRow
 
@@ -40,9 +47,17 @@ def set_policy(
 
 
 def build_snapshot(
-    session: Session, *, secret: bytes, today: date | None = None, scorer: Scorer | None = None
+    session: Session,
+    *,
+    secret: bytes,
+    today: date | None = None,
+    scorer: Scorer | None = None,
+    facts: ItemFacts | None = None,
 ) -> Snapshot:
-    """Compile what is in force now: the active profile set, watchlists and policy."""
+    """Compile what is in force now: the active profile set, watchlists and policy.
+
+    ``facts`` gives a live declaration its mirror fields (without it they are NULL).
+    """
     policy_version, policy = current_policy(session)
     moment = now()
     set_version, profiles = active_profile_set(session, today=today or moment.date())
@@ -55,6 +70,7 @@ def build_snapshot(
         secret,
         scorer,
         _next_expiry(session, moment),
+        facts,
     )
 
 
@@ -107,11 +123,11 @@ def assess(
         return _read(existing)
     rows = declaration.item_rows()
     lodged_date = rows[0]["lodged_date"]
-    moment = now()  # the assessment's time: replay reads the watchlists in force then
+    moment = now()  # the assessment's time: replay reads the watchlists and pre-arrival data then
     in_force = _in_force_at(session, snapshot, moment)
     reds = _reds(session, snapshot, declaration.office_code, lodged_date, None)
     try:
-        decision = decide(in_force, rows, reds_so_far=reds)
+        decision = decide(in_force, snapshot.with_facts(session, rows, moment), reds_so_far=reds)
     except Exception as exc:  # a broken model or rule: refuse, never store it unassessed
         raise AssessmentError(
             f"declaration {declaration.declaration_id} version {declaration.version} could not "
@@ -145,7 +161,12 @@ def get_assessment(session: Session, *, assessment_id: int) -> AssessmentRead:
 
 
 def replay(
-    session: Session, *, assessment_id: int, secret: bytes, scorer: Scorer | None = None
+    session: Session,
+    *,
+    assessment_id: int,
+    secret: bytes,
+    scorer: Scorer | None = None,
+    facts: ItemFacts | None = None,
 ) -> tuple[AssessmentRead, Decision]:
     """Decide again with exactly the inputs the assessment had; the decision must be the same."""
     stored = get_assessment(session, assessment_id=assessment_id)
@@ -172,12 +193,14 @@ def replay(
         watchlists.snapshot(session, at=stored.assessed_at),
         secret,
         scorer,
+        facts=facts,
     )
     declaration = get_declaration(
         session, declaration_id=stored.declaration_id, version=stored.version
     )
     reds = _reds(session, snapshot, stored.office_code, stored.lodged_date, stored.id)
-    return stored, decide(snapshot, declaration.item_rows(), reds_so_far=reds)
+    rows = snapshot.with_facts(session, declaration.item_rows(), stored.assessed_at)
+    return stored, decide(snapshot, rows, reds_so_far=reds)
 
 
 def _reds(

@@ -252,7 +252,11 @@ def open_warehouse(settings: Settings) -> Warehouse:
     if settings.warehouse.type == "spark":
         from icrms.warehouse.spark import SparkWarehouse
 
-        return SparkWarehouse(settings.warehouse_path, master=settings.warehouse.spark_master)
+        return SparkWarehouse(
+            settings.warehouse_path,
+            master=settings.warehouse.spark_master,
+            driver_memory=settings.warehouse.spark_driver_memory,
+        )
     from icrms.warehouse.duckdb import DuckDBWarehouse
 
     return DuckDBWarehouse(settings.warehouse_path)

@@ -126,6 +126,8 @@ class SparkWarehouse(Warehouse):
     Args:
         path: Directory holding one sub-directory per table.
         master: Spark master URL, used only when no session is given.
+        driver_memory: Heap of the driver JVM (``spark.driver.memory``), used only when this
+            warehouse starts the JVM: a running JVM keeps its size.
         spark: A session to work in (shared, not stopped by ``close``); by default one is
             built with ``build_session`` and stopped by ``close``.
 
@@ -136,7 +138,12 @@ class SparkWarehouse(Warehouse):
     backend = "spark"
 
     def __init__(
-        self, path: Path, *, master: str = "local[2]", spark: SparkSession | None = None
+        self,
+        path: Path,
+        *,
+        master: str = "local[2]",
+        driver_memory: str = SESSION_CONF["spark.driver.memory"],
+        spark: SparkSession | None = None,
     ) -> None:
         sql = _pyspark_sql()
         from pyspark.sql.pandas.types import from_arrow_schema
@@ -144,7 +151,9 @@ class SparkWarehouse(Warehouse):
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._owns_session = spark is None and sql.SparkSession.getActiveSession() is None
-        self._parent = spark or build_session(path / "_spark-warehouse", master=master)
+        self._parent = spark or build_session(
+            path / "_spark-warehouse", master=master, conf={"spark.driver.memory": driver_memory}
+        )
         self.session = self._parent.newSession()
         for key, value in RUNTIME_CONF.items():
             self.session.conf.set(key, value)

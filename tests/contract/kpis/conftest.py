@@ -16,6 +16,7 @@ from icrms.warehouse.duckdb import DuckDBWarehouse
 from icrms.warehouse.schema import FACT_ASSESSMENT, FACT_ASSESSMENT_REASON, FACT_CONTROL, FACT_ITEM
 
 DECLARATIONS = 2500
+WIDE = 12_000
 SEED = 11
 
 
@@ -100,6 +101,16 @@ def kpi_duckdb(kpi_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """DuckDB holding the KPI data set (read-only for the tests)."""
     folder = tmp_path_factory.mktemp("kpi-duckdb")
     warehouse = _fill(DuckDBWarehouse(folder / "w.duckdb"), kpi_data, folder)
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def kpi_duckdb_wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """DuckDB holding a larger data set, in which more than 50 importers have findings."""
+    folder = tmp_path_factory.mktemp("kpi-duckdb-wide")
+    generate(WIDE, SEED, folder / "declarations.parquet")
+    warehouse = _fill(DuckDBWarehouse(folder / "w.duckdb"), folder / "declarations.parquet", folder)
     yield warehouse
     warehouse.close()
 

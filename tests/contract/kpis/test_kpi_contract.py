@@ -132,3 +132,76 @@ def test_periods() -> None:
     assert period_range("2025-02") == (date(2025, 2, 1), date(2025, 2, 28))
     assert period_range("2025-W01") == (date(2024, 12, 30), date(2025, 1, 5))
     assert period_range("2025") == (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def _trader_oracle(warehouse: Warehouse, keep: object) -> list[dict[str, object]]:
+    """The 50 importers by hits, revenue, mean risk score, from the raw fact rows in Python."""
+    declarations = warehouse.sql(
+        "SELECT declaration_id, version, importer_id, office_code, date_key FROM fact_declaration"
+    ).to_pylist()
+    controls: dict[tuple[str, int], list[float]] = {}  # hit, revenue
+    for c in warehouse.sql("SELECT * FROM fact_control").to_pylist():
+        row = controls.setdefault((c["declaration_id"], c["version"]), [0, 0.0])
+        row[0] = max(row[0], int(c["outcome"] in ("irregularity", "seizure")))
+        row[1] += c["extra_revenue"] or 0
+    scores: dict[tuple[str, int], int] = {}
+    for a in warehouse.sql(
+        "SELECT declaration_id, version, score FROM fact_assessment"
+    ).to_pylist():
+        key = (a["declaration_id"], a["version"])
+        scores[key] = max(scores.get(key, a["score"]), a["score"])
+    per: dict[str, dict[str, object]] = {}
+    for d in declarations:
+        if not keep(d):  # type: ignore[operator]
+            continue
+        key = (d["declaration_id"], d["version"])
+        p = per.setdefault(d["importer_id"], {"n": 0, "s": [], "c": 0, "h": 0, "r": 0.0})
+        p["n"] += 1  # type: ignore[operator]
+        if key in scores:
+            p["s"].append(scores[key])  # type: ignore[attr-defined]
+        if key in controls:
+            p["c"] += 1  # type: ignore[operator]
+            p["h"] += controls[key][0]  # type: ignore[operator]
+            p["r"] += controls[key][1]  # type: ignore[operator]
+    rows = [
+        {
+            "importer": imp,
+            "declarations": p["n"],
+            "mean_risk_score": sum(p["s"]) / len(p["s"]) if p["s"] else None,  # type: ignore[arg-type]
+            "controls": p["c"],
+            "hits": p["h"],
+            "revenue": p["r"],
+        }
+        for imp, p in per.items()
+    ]
+
+    def order(r: dict[str, object]) -> tuple[object, ...]:
+        score = r["mean_risk_score"]
+        return (-r["hits"], -r["revenue"], score is None, -(score or 0), r["importer"])  # type: ignore[operator]
+
+    return sorted(rows, key=order)[:50]
+
+
+@pytest.mark.parametrize("data", ["kpi_duckdb", "kpi_duckdb_wide"])
+def test_trader_ranking_matches_an_oracle(data: str, request: pytest.FixtureRequest) -> None:
+    """On the wide data more than 50 importers have findings, so only those can be ranked;
+    on the small data, and in one office over one month, fewer have and importers without
+    findings fill the rows."""
+    warehouse: Warehouse = request.getfixturevalue(data)
+    office = warehouse.sql("SELECT min(office_code) AS o FROM fact_declaration").to_pylist()[0]
+    narrow = KpiFilters(office=office["o"], date_from=date(2025, 10, 1), date_to=date(2025, 10, 31))
+
+    def in_narrow(d: dict[str, object]) -> bool:
+        return d["office_code"] == office["o"] and 20251001 <= d["date_key"] <= 20251031  # type: ignore[operator]
+
+    for filters, keep in ((KpiFilters(), lambda d: True), (narrow, in_narrow)):
+        got = compute(warehouse, "trader_ranking", KpiQuery(filters=filters)).rows
+        want = _trader_oracle(warehouse, keep)
+        assert len(got) == len(want) > 0
+        with_hits = sum(1 for r in want if r["hits"])
+        if data == "kpi_duckdb_wide" and filters == KpiFilters():
+            assert with_hits == 50  # the top 50 all have findings: the narrowed path
+        else:
+            assert 0 < with_hits < 50  # importers without findings among the 50
+        for a, b in zip(got, want, strict=True):
+            assert all(_same(a[k], b[k]) for k in b), (a, b)

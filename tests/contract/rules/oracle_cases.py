@@ -1,5 +1,6 @@
 """Criteria and item rows for the oracle test: written as an analyst writes them (parentheses
-left out where SQL precedence decides), over the real item fields, with the hard values.
+left out where SQL precedence decides), over the real item fields (mirror fields included),
+with the hard values.
 
 Kept out of the generated criteria, as documented differences (docs/rules.md): arithmetic
 whose operands are only integer fields and decimal literals (DuckDB computes it exactly in
@@ -15,10 +16,14 @@ from typing import Any
 import pyarrow as pa
 from hypothesis import strategies as st
 
+from icrms.declarations.fields import MIRROR_FIELDS, arrow_schema
 from icrms.warehouse.schema import FACT_ITEM
 
 STRING_FIELDS = ("description", "importer_id", "hs4", "country_of_origin")
-DOUBLE_FIELDS = ("unit_value", "quantity", "customs_value")
+DOUBLE_FIELDS = ("unit_value", "quantity", "customs_value", "mirror_value_ratio")
+BOOL_FIELDS = ("aeo", "mirror_hs6_mismatch")
+# the item row as criteria read it: fact_item's columns and the mirror fields
+ITEM_ROW = pa.unify_schemas([FACT_ITEM, arrow_schema(MIRROR_FIELDS)])
 TEXTS = [
     "İSTANBUL-1",
     "istanbul-1",
@@ -133,7 +138,7 @@ def item_rows(values: list[dict[str, Any]]) -> pa.Table:
                 **{k: x for k, x in v.items() if k != "item_no"},
             }
         )
-    return pa.Table.from_pylist(out, FACT_ITEM)
+    return pa.Table.from_pylist(out, ITEM_ROW)
 
 
 def _maybe(draw: st.DrawFn, values: list[Any]) -> Any:
@@ -148,7 +153,7 @@ def rows(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
         row: dict[str, Any] = {f: _maybe(draw, TEXTS) for f in STRING_FIELDS}
         row.update({f: _maybe(draw, NUMBERS) for f in DOUBLE_FIELDS})
         row["item_no"] = draw(st.sampled_from([1, 2, 3, 7, 100000]))
-        row["aeo"] = _maybe(draw, [True, False])
+        row.update({f: _maybe(draw, [True, False]) for f in BOOL_FIELDS})
         row["lodged_date"] = _maybe(draw, DATES)
         row["lodged_at"] = _maybe(draw, TIMES)
         out.append(row)
@@ -263,8 +268,8 @@ def condition(draw: st.DrawFn, depth: int = 2) -> str:
         word = draw(st.sampled_from(["IS DISTINCT FROM", "IS NOT DISTINCT FROM"]))
         return f"{draw(number_expr())} {word} {draw(number_expr())}"
     if choice == 8:
-        kind = draw(st.sampled_from(["aeo", "NOT aeo", "aeo IS TRUE", "aeo IS NOT FALSE"]))
-        return kind
+        form = draw(st.sampled_from(["{}", "NOT {}", "{} IS TRUE", "{} IS NOT FALSE"]))
+        return form.format(draw(st.sampled_from(BOOL_FIELDS)))
     if choice == 9:
         op = draw(st.sampled_from(["=", ">=", "<"]))
         day = draw(st.sampled_from(DATES)).isoformat()

@@ -167,3 +167,23 @@ def test_a_later_json_line_with_a_key_that_is_not_utf8_is_quarantined(
     report = ingest(wh, path, workspace)
     assert (report.rows_in, report.loaded, report.quarantined) == (3, 2, 1)
     assert rows_and_reasons(wh, report)[2].startswith("invalid JSON")
+
+
+def test_parquet_text_that_is_not_utf8_is_one_clear_error(
+    wh: DuckDBWarehouse, workspace: Settings, tmp_path: Path
+) -> None:
+    """Found by the file fuzz test: DuckDB failed inside the validation SQL instead."""
+    table = pa.Table.from_pylist([native_row(1)])
+    bad = pa.Array.from_buffers(
+        pa.string(),
+        1,
+        [None, pa.py_buffer(pa.array([0, 2], pa.int32()).buffers()[1]), pa.py_buffer(b"\xff\xfe")],
+    )
+    table = table.set_column(table.schema.get_field_index("description"), "description", bad)
+    path = tmp_path / "bytes.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(
+        FileFormatError, match=r"bytes\.parquet: Parquet data after row 0 is not valid.*UTF8"
+    ):
+        ingest_file(wh, path, fmt="native", settings=workspace)
+    assert wh.count("fact_item") == 0

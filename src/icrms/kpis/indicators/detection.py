@@ -17,11 +17,13 @@ def by_source(d: KpiDialect, by: dict[str, str]) -> str:
         FROM src {group} {order}"""
 
 
+# A control's row with source 'random' in ``src`` is its row in ``ctl`` with is_random = 1 (no
+# other branch of src gives that source): reading ctl spares the join with the cited sources.
 def _random_rate(d: KpiDialect, by: dict[str, str]) -> str:
     select, group, order = grouping(by)
     return f"""SELECT {select}count(*) AS random_controls, sum(hit) AS hits,
         avg(CAST(hit AS DOUBLE)) AS irregularity_rate
-        FROM src WHERE source = 'random' {group} {order}"""
+        FROM ctl WHERE is_random = 1 {group} {order}"""
 
 
 def wilson(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -51,7 +53,7 @@ def _lift(d: KpiDialect, by: dict[str, str]) -> str:
         FROM (SELECT {select}source, count(*) AS controls, avg(CAST(hit AS DOUBLE)) AS hit_rate
               FROM src {group}) s
         LEFT JOIN (SELECT {grouping(by)[0]}avg(CAST(hit AS DOUBLE)) AS random_rate
-                   FROM src WHERE source = 'random' {grouping(by)[1]}) b ON {join}
+                   FROM ctl WHERE is_random = 1 {grouping(by)[1]}) b ON {join}
         WHERE s.source <> 'random' ORDER BY {", ".join([*(f"s.{n}" for n in by), "s.source"])}"""
 
 

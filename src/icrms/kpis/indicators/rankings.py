@@ -12,15 +12,27 @@ from icrms.warehouse.reference import CHAPTER_TITLES
 
 
 def _traders(d: KpiDialect, by: dict[str, str]) -> str:
-    return """SELECT decl.importer_id AS importer, count(*) AS declarations,
+    # Only importers with findings can reach the top 50 once 50 importers have some: the rows
+    # are computed for the importers with at least as many hits as the 50th (ties included),
+    # and for every importer otherwise. The answer is the same; the work is a fraction.
+    return """, per AS (SELECT importer_id, sum(hit) AS hits FROM ctl GROUP BY importer_id),
+        cut AS (SELECT CASE WHEN count(*) = 50 THEN min(hits) ELSE 0 END AS hits
+                FROM (SELECT hits FROM per ORDER BY hits DESC LIMIT 50) t),
+        ranked AS (SELECT decl.declaration_id, decl.version, decl.importer_id FROM decl
+                   WHERE (SELECT hits FROM cut) = 0 OR decl.importer_id IN (
+                       SELECT importer_id FROM per WHERE hits >= (SELECT hits FROM cut)))
+        SELECT ranked.importer_id AS importer, count(*) AS declarations,
         avg(CAST(a.score AS DOUBLE)) AS mean_risk_score, count(ctl.hit) AS controls,
         sum(coalesce(ctl.hit, 0)) AS hits, sum(coalesce(ctl.revenue, 0)) AS revenue
-        FROM decl
-        LEFT JOIN (SELECT declaration_id, version, max(score) AS score FROM fact_assessment
-                   GROUP BY declaration_id, version) a
-          ON a.declaration_id = decl.declaration_id AND a.version = decl.version
-        LEFT JOIN ctl ON ctl.declaration_id = decl.declaration_id AND ctl.version = decl.version
-        GROUP BY decl.importer_id
+        FROM ranked
+        LEFT JOIN (SELECT f.declaration_id, f.version, max(f.score) AS score
+                   FROM fact_assessment f JOIN ranked r
+                     ON r.declaration_id = f.declaration_id AND r.version = f.version
+                   GROUP BY f.declaration_id, f.version) a
+          ON a.declaration_id = ranked.declaration_id AND a.version = ranked.version
+        LEFT JOIN ctl ON ctl.declaration_id = ranked.declaration_id
+          AND ctl.version = ranked.version
+        GROUP BY ranked.importer_id
         ORDER BY hits DESC, revenue DESC, mean_risk_score DESC, importer LIMIT 50"""
 
 

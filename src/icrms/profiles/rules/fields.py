@@ -1,7 +1,7 @@
 """The fields a criterion may reference, with their rule-language types.
 
-The default catalogue is every native and derived column of a declaration item row
-(:mod:`icrms.declarations.fields`). Callers may register extra fields, e.g. a model score
+The default catalogue is every native and derived column of a declaration item row and the
+mirror gaps known for it at assessment time (:mod:`icrms.declarations.fields`). Callers may register extra fields, e.g. a model score
 computed at assessment time, with :meth:`FieldCatalog.extended` or the ``extra_fields``
 parameter of the public functions.
 """
@@ -86,7 +86,7 @@ class FieldCatalog(Mapping[str, FieldSpec]):
 
     @classmethod
     def default(cls) -> FieldCatalog:
-        """The declaration item row: native and derived fields."""
+        """The declaration item row: native, derived and mirror fields."""
         return _DEFAULT
 
     @classmethod
@@ -122,7 +122,9 @@ class FieldCatalog(Mapping[str, FieldSpec]):
 
 
 _DEFAULT = FieldCatalog.from_arrow(
-    declaration_fields.NATIVE_FIELDS + declaration_fields.DERIVED_FIELDS
+    declaration_fields.NATIVE_FIELDS
+    + declaration_fields.DERIVED_FIELDS
+    + declaration_fields.MIRROR_FIELDS
 )
 
 

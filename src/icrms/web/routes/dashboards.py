@@ -6,6 +6,7 @@ on the page, named, instead of an empty chart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,7 @@ from icrms.kpis.cache import WarehouseReader, warehouse_state
 from icrms.kpis.catalogue import FAMILIES
 from icrms.kpis.dashboards import View, page_panels, read_view
 from icrms.kpis.schemas import GRAINS, KpiQuery
+from icrms.kpis.warm import Warmer
 from icrms.live.warehouse import reading
 from icrms.settings import Settings
 from icrms.warehouse.reference import SECTIONS
@@ -34,21 +36,47 @@ def _reader(settings: Settings) -> WarehouseReader:
     return WarehouseReader(lambda: reading(settings), warehouse_state(settings))
 
 
+@dataclass
+class Drawn:
+    """What a dashboard page shows for a URL's parameters."""
+
+    choices: dict[str, list[str]]
+    view: View = field(default_factory=lambda: View({}, KpiQuery(), None))
+    panels: list[show.PanelView] = field(default_factory=list)
+    empty: bool = False
+    error: str | None = None
+
+
+def _path(page: str) -> str:
+    return "/dashboards" if page == "overview" else f"/dashboards/{page}"
+
+
+def draw(reader: WarehouseReader, page: str, params: dict[str, str]) -> Drawn:
+    """The page's filter choices and panels for the URL's parameters (answers kept)."""
+    drawn = Drawn(service.filter_choices(reader))
+    try:
+        drawn.view = read_view(params)
+        service.check_choices(reader, drawn.view)
+        drawn.empty = service.in_scope(reader, drawn.view) == 0
+        if not drawn.empty:
+            drawn.panels = show.page_view(reader, page, drawn.view, _path(page))
+    except ValidationError as exc:
+        drawn.error = exc.message
+    return drawn
+
+
+def overview_warmer(settings: Settings) -> Warmer:
+    """Draws the overview (no filters) after each change of the warehouse, in the background."""
+    return Warmer(settings, lambda: reading(settings), lambda reader: draw(reader, "overview", {}))
+
+
 def _page(request: Request, settings: SettingsDep, page: str) -> Response:
     panels = page_panels(page)  # an unknown page is a 404 naming the known ones
-    path = "/dashboards" if page == "overview" else f"/dashboards/{page}"
+    path = _path(page)
     params = dict(request.query_params)
-    error, shown, choices, empty = None, [], {}, False
-    view = View({}, KpiQuery(), None)
     with _reader(settings) as reader:
-        choices = service.filter_choices(reader)
-        try:
-            view = read_view(params)
-            service.check_choices(reader, view)
-            empty = service.in_scope(reader, view) == 0
-            shown = [] if empty else show.page_view(reader, page, view, path)
-        except ValidationError as exc:
-            error = exc.message
+        drawn = draw(reader, page, params)
+    shown, error, view = drawn.panels, drawn.error, drawn.view
     data: dict[str, Any] = {
         "page": page,
         "title": "Overview" if page == "overview" else FAMILIES[page],
@@ -59,11 +87,11 @@ def _page(request: Request, settings: SettingsDep, page: str) -> Response:
         "error": error,
         "view": view,
         "params": params,
-        "choices": choices,
+        "choices": drawn.choices,
         "sections": [(s[0], s[3]) for s in SECTIONS],
         "grains": GRAINS,
         "families": show.families(),
-        "empty": empty,
+        "empty": drawn.empty,
         "known_panels": [p.indicator for p in panels],
     }
     return render(request, "dashboards/page.html", data, status_code=422 if error else 200)

@@ -43,7 +43,7 @@ def _page(
     except ValidationError as exc:
         error = exc.message
     reported = [t for t in found if t.significant]
-    shown = found if params.get("all") else reported
+    shown = found if params.get("all") else [t for t in found if t.significant or t.partner]
     data: dict[str, Any] = {
         "page": "threats",
         "view": None,
@@ -55,6 +55,7 @@ def _page(
         "tested": len(found),
         "testable": sum(t.testable for t in found),
         "reported": len(reported),
+        "raised_by_partner": sum(t.raised_by_partner for t in found),
         "as_of": found[0].as_of if found else query.as_of,
         "threats": [
             (t, charts.threat_figure(t).to_json() if t.significant else None) for t in shown[:100]

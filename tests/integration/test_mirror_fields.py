@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pytest
+from pydantic import SecretStr
 
 from icrms.core.db import Store
 from icrms.declarations.fields import MIRROR_COLUMNS
@@ -24,10 +25,16 @@ from icrms.declarations.schemas import DeclarationCreate
 from icrms.exchange import intake, rates
 from icrms.exchange import objects as objs
 from icrms.exchange.prearrival import MirrorFacts, bulk_fields
+from icrms.live import flows
+from icrms.live.snapshots import LiveSnapshots
+from icrms.profiles import service as profiles
+from icrms.profiles.schemas import ProfileCreate
 from icrms.selectivity import service
+from icrms.selectivity import service as selectivity_service
 from icrms.selectivity.bulk import bulk_assess, reasons_of
 from icrms.selectivity.engine import Snapshot
 from icrms.selectivity.schemas import PolicyConfig
+from icrms.settings import Settings
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.duckdb import DuckDBWarehouse
 from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
@@ -288,3 +295,51 @@ def test_live_reads_the_pre_arrival_data_stored_at_the_assessment_time(store: St
     assert first["mirror_value_ratio"] == pytest.approx(0.7)
     assert later["mirror_value_ratio"] == pytest.approx(770 * 1.2 / (840 * 1.1))
     assert {k: first[k] for k in rows[0]} == rows[0]  # the declaration's own fields unchanged
+
+
+def test_a_live_submission_replays_exactly_after_the_partner_corrects_its_export(
+    workspace: Settings,
+) -> None:
+    """Through the served path (warm snapshot, submission, replay): the assessment made with the
+    partner's first version replays identically after a corrected version arrives; a new
+    submission is decided on the corrected one."""
+    settings = workspace.model_copy(update={"policy_secret": SecretStr("mirror-" + "k" * 30)})
+    store = Store(settings.store_url)
+    with store.session() as s:
+        selectivity_service.set_policy(s, config=PolicyConfig(random_share=0))
+        profiles.add_profile(
+            s,
+            profile=ProfileCreate(
+                code="MR-VALUE",
+                name="Declared far below the partner's export value",
+                purpose="mirror undervaluation",
+                category="revenue",
+                criteria=CRITERIA["MR-VALUE"],
+                score=60,
+                min_channel="yellow",
+            ),
+            actor="analyst",
+        )
+        profiles.set_status(s, code="MR-VALUE", status="active", approved_by="analyst-2")
+        stored(s, datetime.now(UTC) - timedelta(minutes=5))
+    snapshots = LiveSnapshots(store, settings)
+    d1, _, d3, *_ = declarations()
+
+    def submit(declaration: DeclarationCreate) -> Any:
+        with store.session() as s:
+            return flows.submit(
+                s, snapshot=snapshots.current(s), declaration=declaration, actor="test"
+            ).assessment
+
+    first, unmatched = submit(d1), submit(d3)
+    assert [r["code"] for r in first.reasons] == ["MR-VALUE"] and first.channel != "green"
+    assert unmatched.reasons == [] and unmatched.channel == "green"
+    with store.session() as s:  # the partner corrects its export value: no gap any more
+        stored(s, datetime.now(UTC), [{**EXPORTS[0], "items": [export_item(1, 840.0)]}])
+    amended = submit(d1.model_copy(update={"version": 2}))
+    assert amended.reasons == [] and amended.channel == "green"
+    with store.session() as s:
+        for assessment in (first, unmatched, amended):
+            result = flows.replay(s, snapshots=snapshots, assessment_id=assessment.id)
+            assert result.identical, result
+    store.dispose()

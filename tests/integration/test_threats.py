@@ -92,6 +92,9 @@ def test_the_planted_emerging_route_is_found_and_drafted(
                     state="accepted",
                 )
             )
+    etl = CliRunner().invoke(app, ["warehouse", "etl", "--json"])  # feeds the warehouse
+    assert etl.exit_code == 0, etl.output
+    assert json.loads(etl.stdout)["partner_information"] == 2
     shown = CliRunner().invoke(app, ["threats", "--json"])
     assert shown.exit_code == 0, shown.output
     listed = json.loads(shown.stdout)

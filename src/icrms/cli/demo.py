@@ -32,6 +32,7 @@ from icrms.cli.demo_service import print_users, serve_demo, step_live, step_user
 from icrms.declarations.schemas import DeclarationCreate
 from icrms.declarations.service import submit_declaration
 from icrms.errors import ConfigurationError
+from icrms.exchange.prearrival import MirrorFacts, bulk_fields_for
 from icrms.ingest.flows import ingest_file
 from icrms.kpis.effectiveness import profile_effectiveness
 from icrms.models import service as models
@@ -166,9 +167,13 @@ def step_assess(ctx: DemoContext) -> None:
             secret=current.selectivity_secret(),
             today=date(2025, 6, 30),
             scorer=models.promoted_scorer(current),
+            facts=MirrorFacts(),
         )
     with warehouse(current) as wh:
-        result = bulk_assess_and_store(wh, snapshot, items_sql="SELECT * FROM fact_item")
+        everything = "SELECT * FROM fact_item"
+        with source.session() as s:
+            mirror = bulk_fields_for(s, wh, items_sql=everything, fields=snapshot.fields_used)
+        result = bulk_assess_and_store(wh, snapshot, items_sql=everything, mirror=mirror)
         sample = wh.sql(
             "SELECT declaration_id FROM fact_assessment WHERE channel = 'red' ORDER BY declaration_id LIMIT 3"
         )
@@ -186,7 +191,11 @@ def step_assess(ctx: DemoContext) -> None:
             live.append(selectivity.assess(s, snapshot=snapshot, declaration=declaration))
     with source.session() as s:
         stored, replayed = selectivity.replay(
-            s, assessment_id=live[0].id, secret=current.selectivity_secret(), scorer=snapshot.scorer
+            s,
+            assessment_id=live[0].id,
+            secret=current.selectivity_secret(),
+            scorer=snapshot.scorer,
+            facts=snapshot.facts,
         )
     ctx.summary["channels"] = dict(sorted(Counter(result.column("channel").to_pylist()).items()))
     ctx.summary["live"] = [

@@ -8,9 +8,8 @@ import typer
 
 from icrms.cli.common import JSON_OPTION, emit, handle_errors, print_lines, store, warehouse
 from icrms.errors import ValidationError
-from icrms.exchange.intelligence import partner_information
-from icrms.kpis.flows import ThreatQuery, draft_profile, partner_period, segment_of
-from icrms.kpis.threats import Threat, find_threats, with_partner_information
+from icrms.kpis.flows import draft_profile, segment_of
+from icrms.kpis.threats import Threat, find_threats
 
 app = typer.Typer(
     help="Threat and trend analysis: emerging segments, and profiles drafted from them.",
@@ -65,10 +64,6 @@ def threats(
             measure=measure,  # type: ignore[arg-type]
             alpha=alpha,
         )
-    query = ThreatQuery(_as_of(as_of), window_days, measure, alpha)  # type: ignore[arg-type]
-    since, until = partner_period(query, found)
-    with store().session() as s:
-        found = with_partner_information(found, partner_information(s, since=since, until=until))
     shown = found if all_segments else [t for t in found if t.significant or t.partner]
     data = {
         "tested": len(found),

@@ -11,19 +11,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from icrms.exchange import stix
 from icrms.exchange.tables import InboxItemRow
+from icrms.warehouse.schema import FACT_PARTNER_INFORMATION
 
 KINDS = {"x-icrms-seizure": "seizure", "x-icrms-alert": "alert"}
 
 
-def partner_information(session: Session, *, since: date, until: date) -> list[dict[str, Any]]:
+def partner_information(
+    session: Session, *, since: date = date.min, until: date = date.max
+) -> list[dict[str, Any]]:
     """Accepted partner seizures (seized in the period) and alerts (issued in it, or valid into
     it), one record per segment they name: ``hs4``, ``country_of_export``, ``transport_mode``
-    (None: any mode), ``kind``, ``issuer``, ``on`` (ISO date), ``reference``, ``inbox_item``."""
+    (None: any mode), ``kind``, ``issuer``, ``on`` and ``until`` (ISO dates), ``reference``,
+    ``inbox_item``."""
     rows = session.scalars(
         select(InboxItemRow)
         .where(InboxItemRow.object_type.in_(list(KINDS)), InboxItemRow.state == "accepted")
@@ -33,7 +38,7 @@ def partner_information(session: Session, *, since: date, until: date) -> list[d
     for row in rows:
         obj, kind = row.payload, KINDS[row.object_type]
         if kind == "seizure":
-            day = date.fromisoformat(obj["seized_on"])
+            day = until_day = date.fromisoformat(obj["seized_on"])
             if not since <= day <= until:
                 continue
             hs_codes = [obj.get("hs_code")]
@@ -66,8 +71,30 @@ def partner_information(session: Session, *, since: date, until: date) -> list[d
                         "kind": kind,
                         "issuer": row.issuer,
                         "on": day.isoformat(),
+                        "until": until_day.isoformat(),
                         "reference": reference,
                         "inbox_item": row.id,
                     }
                 )
     return out
+
+
+def warehouse_rows(records: list[dict[str, Any]]) -> pa.Table:
+    """The records as ``fact_partner_information`` rows (``*`` for any mode)."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "inbox_item": r["inbox_item"],
+                "hs4": r["hs4"],
+                "country_of_export": r["country_of_export"],
+                "transport_mode": r["transport_mode"] or "*",
+                "kind": r["kind"],
+                "issuer": r["issuer"],
+                "reported_on": date.fromisoformat(r["on"]),
+                "valid_until": date.fromisoformat(r["until"]),
+                "reference": r["reference"],
+            }
+            for r in records
+        ],
+        FACT_PARTNER_INFORMATION,
+    )

@@ -4,23 +4,14 @@ from a segment (the KPI layer reaching into the profiles domain, so here rather 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from icrms.errors import NotFoundError, ValidationError
 from icrms.kpis.cache import WarehouseReader
-from icrms.kpis.threats import (
-    MEASURES,
-    WINDOWS,
-    Measure,
-    Threat,
-    find_threats,
-    with_partner_information,
-)
+from icrms.kpis.threats import MEASURES, Measure, Threat, find_threats
 from icrms.profiles import service as profiles
 from icrms.profiles.schemas import ProfileCreate, ProfileRead
 
@@ -67,31 +58,9 @@ def read_threat_query(params: dict[str, str]) -> ThreatQuery:
     return ThreatQuery(day, int(window) if window else None, measure, level)  # type: ignore[arg-type]
 
 
-def partner_period(query: ThreatQuery, found: list[Threat]) -> tuple[date, date]:
-    """The days whose partner information counts: the longest recent window to the as-of day."""
-    last = date.fromisoformat(found[0].as_of) if found and found[0].as_of else query.as_of
-    last = last or date.today()
-    return last - timedelta(days=(query.window_days or max(WINDOWS)) - 1), last
-
-
-def threats(
-    reader: WarehouseReader,
-    query: ThreatQuery,
-    partner: Callable[[date, date], Iterable[Mapping[str, Any]]] | None = None,
-) -> list[Threat]:
-    """Every segment tested, most significant first (kept while the warehouse is unchanged).
-
-    ``partner(since, until)`` gives the partner information of a period (accepted partner
-    seizures and alerts): attached to the segments it names, which then come right after the
-    reported ones (:func:`with_partner_information`).
-    """
-    found = _tested(reader, query)
-    if partner is None:
-        return found
-    return with_partner_information(found, partner(*partner_period(query, found)))
-
-
-def _tested(reader: WarehouseReader, query: ThreatQuery) -> list[Threat]:
+def threats(reader: WarehouseReader, query: ThreatQuery) -> list[Threat]:
+    """Every segment tested, most significant first, then those raised by partner information
+    (kept while the warehouse is unchanged)."""
     return reader.kept(
         ("threats", query),
         lambda wh: find_threats(

@@ -164,7 +164,9 @@ def find_threats(
     strongest evidence, its p-value multiplied by the number of windows tried (Bonferroni), so
     that a pattern that began four months ago is not diluted by a three-month window, nor a new
     one by a four-month window. ``both`` tests the finding and the seizure rate of each segment;
-    every test is under one false discovery rate.
+    every test is under one false discovery rate. Partner information of the longest window
+    (``fact_partner_information``) is attached to the segments it names
+    (:func:`with_partner_information`).
     """
     if measure not in MEASURES:
         raise ValidationError("measure", measure, f"is not one of {', '.join(MEASURES)}")
@@ -198,7 +200,33 @@ def find_threats(
         t.p_value = min(1.0, t.p_value * len(windows))
         t.min_p_value = min(1.0, t.min_p_value * len(windows))
     _control_false_discoveries(tested, alpha)
-    return sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment, t.measure))
+    found = sorted(tested, key=lambda t: (t.q_value, t.p_value, t.segment, t.measure))
+    since = as_of - timedelta(days=max(windows) - 1)
+    return with_partner_information(found, partner_records(warehouse, since, as_of))
+
+
+def partner_records(warehouse: Warehouse, since: date, until: date) -> list[dict[str, Any]]:
+    """Partner information of the period from the warehouse (accepted partner seizures seized
+    in it, alerts issued in it or valid into it), as :func:`with_partner_information` reads it."""
+    rows = warehouse.sql(
+        f"""SELECT * FROM fact_partner_information
+            WHERE reported_on <= DATE '{until.isoformat()}'
+              AND valid_until >= DATE '{since.isoformat()}'
+            ORDER BY inbox_item, hs4, country_of_export, transport_mode"""
+    ).to_pylist()
+    return [
+        {
+            "hs4": r["hs4"],
+            "country_of_export": r["country_of_export"],
+            "transport_mode": None if r["transport_mode"] == ANY_MODE else r["transport_mode"],
+            "kind": r["kind"],
+            "issuer": r["issuer"],
+            "on": r["reported_on"].isoformat(),
+            "reference": r["reference"],
+            "inbox_item": r["inbox_item"],
+        }
+        for r in rows
+    ]
 
 
 Counts = dict[tuple[str, str, str], dict[tuple[str, int], list[int]]]

@@ -172,6 +172,21 @@ FACT_ASSESSMENT_REASON = pa.schema(
         pa.field("score", pa.int32()),
     ]
 )
+# Partner information accepted from the exchange inbox (a partner's seizure or alert): one row
+# per threat segment it names (HS heading x country of departure x mode, '*' for any mode).
+FACT_PARTNER_INFORMATION = pa.schema(
+    [
+        pa.field("inbox_item", pa.int64()),
+        pa.field("hs4", pa.string()),
+        pa.field("country_of_export", pa.string()),
+        pa.field("transport_mode", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("issuer", pa.string()),
+        pa.field("reported_on", pa.date32()),  # seized on, or the alert's issue date
+        pa.field("valid_until", pa.date32()),  # an alert's end of validity; seized on otherwise
+        pa.field("reference", pa.string()),
+    ]
+)
 ETL_STATE = pa.schema([pa.field("name", pa.string()), pa.field("seq", pa.int64())])
 
 TABLES: dict[str, pa.Schema] = {
@@ -190,6 +205,7 @@ TABLES: dict[str, pa.Schema] = {
     "dim_modus_operandi": DIM_MODUS_OPERANDI,
     "fact_assessment": FACT_ASSESSMENT,
     "fact_assessment_reason": FACT_ASSESSMENT_REASON,
+    "fact_partner_information": FACT_PARTNER_INFORMATION,
     "ingest_batch": INGEST_BATCH,
     "quarantine": QUARANTINE,
     "etl_state": ETL_STATE,
@@ -226,6 +242,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "kind",
         "code",
     ),
+    "fact_partner_information": ("inbox_item", "hs4", "country_of_export", "transport_mode"),
     "quarantine": ("source_id", "row", "field", "reason"),
     "ingest_batch": ("source_id", "batch_no"),
 }

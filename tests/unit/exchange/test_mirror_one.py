@@ -116,7 +116,7 @@ def world(draw: st.DrawFn) -> tuple[list[list[dict[str, Any]]], list[tuple[str, 
     return declarations, exports
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(world())
 def test_the_python_copy_gives_the_sql_fields(
     case: tuple[list[list[dict[str, Any]]], list[tuple[str, dict[str, Any]]]],

@@ -3,7 +3,6 @@ profile drafted from one of them (then backtested and approved on its page, as e
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +13,6 @@ from icrms.api.deps import CurrentUser, SessionDep, SettingsDep, require
 from icrms.api.errors import pydantic_errors
 from icrms.auth.schemas import Role
 from icrms.errors import ConflictError, NotFoundError, ValidationError
-from icrms.exchange.intelligence import partner_information
 from icrms.kpis import flows
 from icrms.kpis.cache import WarehouseReader, warehouse_state
 from icrms.kpis.threats import WINDOWS, Threat
@@ -29,18 +27,10 @@ READ = [require(Role.analyst, Role.manager)]
 WRITE = [require(Role.analyst)]
 
 
-def _analyse(
-    request: Request, settings: Settings, params: dict[str, str]
-) -> tuple[flows.ThreatQuery, list[Threat]]:
+def _analyse(settings: Settings, params: dict[str, str]) -> tuple[flows.ThreatQuery, list[Threat]]:
     query = flows.read_threat_query(params)
-    store = request.app.state.store
-
-    def partner(since: date, until: date) -> list[dict[str, Any]]:
-        with store.session() as s:
-            return partner_information(s, since=since, until=until)
-
     with WarehouseReader(lambda: reading(settings), warehouse_state(settings)) as reader:
-        return query, flows.threats(reader, query, partner)
+        return query, flows.threats(reader, query)
 
 
 def _page(
@@ -49,7 +39,7 @@ def _page(
     error, query = notice, flows.ThreatQuery()
     found: list[Threat] = []
     try:
-        query, found = _analyse(request, settings, params)
+        query, found = _analyse(settings, params)
     except ValidationError as exc:
         error = exc.message
     reported = [t for t in found if t.significant]
@@ -92,7 +82,7 @@ async def draft(
     form = {k: str(v) for k, v in (await request.form()).items()}
     segment = form.get("segment", "")
     try:
-        _, found = _analyse(request, settings, form)
+        _, found = _analyse(settings, form)
         threat = flows.segment_of(found, segment)
         profile = flows.draft_profile(
             session, threat=threat, category=form.get("category") or "drugs", actor=principal.actor

@@ -80,13 +80,16 @@ def reference_tables(snapshot: Snapshot) -> dict[str, pa.Table]:
     profiles = pa.table(
         {
             "p": pa.array(range(len(snapshot.profiles)), pa.int32()),
-            "code": [p.code for p in snapshot.profiles],
+            # typed even when empty: Spark refuses a column of NULL type in a CASE
+            "code": pa.array([p.code for p in snapshot.profiles], pa.string()),
             "profile_version": pa.array([p.version for p in snapshot.profiles], pa.int32()),
-            "category": [p.category for p in snapshot.profiles],
+            "category": pa.array([p.category for p in snapshot.profiles], pa.string()),
             "score": pa.array([p.score for p in snapshot.profiles], pa.int32()),
             "min_rank": pa.array([p.min_rank for p in snapshot.profiles], pa.int32()),
-            "rate_hex": [threshold_hex(p.selection_rate) for p in snapshot.profiles],
-            "sampled": [p.selection_rate < 1 for p in snapshot.profiles],
+            "rate_hex": pa.array(
+                [threshold_hex(p.selection_rate) for p in snapshot.profiles], pa.string()
+            ),
+            "sampled": pa.array([p.selection_rate < 1 for p in snapshot.profiles], pa.bool_()),
         }
     )
     index = [

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +26,13 @@ import pytest
 from icrms.generator import generate
 from icrms.ingest.flows import ingest_file
 from icrms.models import bulk, features, pipeline, service
+from icrms.models.live import ModelScorer
 from icrms.models.registry import Artifact
+from icrms.selectivity.bulk import bulk_assess, reasons_of
 from icrms.settings import Settings
 from icrms.warehouse.base import LoadBatch, Warehouse
 from icrms.warehouse.duckdb import DuckDBWarehouse
+from tests.selectivity_cases import live_decisions, snapshot, without_nulls
 
 DECLARATIONS = 3_000
 EARLIEST = 50  # controlled and as many uncontrolled declarations in both small warehouses
@@ -160,3 +163,23 @@ def test_bulk_scores_are_identical(rows: Rows, pair: tuple[Warehouse, Warehouse]
     assert left.to_pylist() == right.to_pylist()
     channels = left.column("min_channel").to_pylist()
     assert {"green", "yellow", "red"} <= set(channels), channels  # yellow and red are explained
+
+
+@pytest.mark.spark
+def test_bulk_assessment_with_the_model_alone_agrees(
+    rows: Rows, pair: tuple[Warehouse, Warehouse]
+) -> None:
+    """The model and no active profile (a workspace's first state): both engines decide as live."""
+    snap = replace(snapshot(rows.items, scorer=ModelScorer(rows.artifact)), profiles=[])
+    live = live_decisions(snap, rows.items)
+    for wh in pair:
+        result = bulk_assess(wh, snap, items_sql="SELECT * FROM fact_item")
+        got = {
+            (r["declaration_id"], r["version"]): (r["channel"], r["score"], without_nulls(reasons))
+            for r, reasons in zip(result.to_pylist(), reasons_of(result), strict=True)
+        }
+        expected = {
+            k: (v["channel"], v["score"], without_nulls(v["reasons"])) for k, v in live.items()
+        }
+        assert got == expected, wh.backend
+    assert any(r["kind"] == "model" and r["score"] > 0 for v in live.values() for r in v["reasons"])

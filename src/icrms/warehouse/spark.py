@@ -63,6 +63,10 @@ SESSION_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "2",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.memory": "1g",
+    # The default page (heap / cores / 16, up to 64 MB) is taken by every sort and aggregation
+    # of a task at once: the bulk decision's plan holds dozens, and with the default they
+    # filled the heap and Spark stalled in garbage collection (with 768m and with 2g alike).
+    "spark.buffer.pageSize": "2m",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -25,6 +26,8 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
+BUSY_WAIT = 60.0
+"""Seconds a command waits for a warehouse file held by another process."""
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
 
 
@@ -35,9 +38,24 @@ def settings() -> Settings:
     return current
 
 
-def warehouse(current: Settings | None = None) -> Warehouse:
-    """Open the configured warehouse."""
-    return open_warehouse(current or settings())
+def warehouse(current: Settings | None = None, *, wait: float = BUSY_WAIT) -> Warehouse:
+    """Open the configured warehouse, waiting up to ``wait`` seconds while another process holds
+    the DuckDB file (a served icrms holds it for the seconds a request, a job or the overview's
+    preparation takes), then refusing with the reason."""
+    from icrms.warehouse.duckdb import WarehouseBusyError
+
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return open_warehouse(current or settings())
+        except WarehouseBusyError:
+            if time.monotonic() >= deadline:
+                raise
+            if not told:
+                err_console.print("waiting: the warehouse is open in another process")
+                told = True
+            time.sleep(0.5)
 
 
 def store(current: Settings | None = None) -> Store:

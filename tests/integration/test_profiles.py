@@ -78,10 +78,12 @@ def test_active_profile_set_is_versioned(store: Store) -> None:
             service.set_status(
                 s, code=code, status="active", today=TODAY, approved_by="second-analyst"
             )
-        v1, members = service.active_profile_set(s, today=TODAY)
-        again, _ = service.active_profile_set(s, today=TODAY)
+        members = service.profiles_in_force(s, today=TODAY)
+        v1 = service.profile_set_version(s, [(p.code, p.version) for p in members])
+        again = service.profile_set_version(s, [(p.code, p.version) for p in members])
         service.set_status(s, code="B1", status="suspended", today=TODAY)
-        v2, after = service.active_profile_set(s, today=TODAY)
+        after = service.profiles_in_force(s, today=TODAY)
+        v2 = service.profile_set_version(s, [(p.code, p.version) for p in after])
     assert [p.code for p in members] == ["A1", "B1"] and again == v1
     assert v2 == v1 + 1 and [p.code for p in after] == ["A1"]
 

@@ -17,7 +17,7 @@ from icrms.errors import (
     ValidationError,
     cut,
 )
-from icrms.profiles.rules import CriterionError, parse_criterion, referenced_watchlists
+from icrms.profiles.rules import CriterionError, referenced_watchlists
 from icrms.profiles.schemas import ApprovalRead, ProfileCreate, ProfileFields, ProfileRead, Status
 from icrms.profiles.tables import ProfileApprovalRow, ProfileSetRow, ProfileVersionRow, WatchlistRow
 
@@ -317,48 +317,42 @@ def expire_profiles(session: Session, *, today: date) -> list[ProfileRead]:
     ]
 
 
-def active_profile_set(session: Session, *, today: date) -> tuple[int, list[ProfileRead]]:
-    """The active profiles valid on ``today`` and the version of that set (a new one if it changed).
-
-    An active version whose criterion this release no longer accepts (stored before a check was
-    tightened) is suspended by the system first, with the reason, so that it stops no
-    assessment and every path (live, bulk, replay of later assessments) runs the same set.
-    """
-    profiles = [
+def profiles_in_force(session: Session, *, today: date) -> list[ProfileRead]:
+    """The active profile versions valid on ``today``."""
+    return [
         p
         for p in list_profiles(session, status="active")
         if (p.valid_from is None or p.valid_from <= today)
         and (p.valid_to is None or p.valid_to >= today)
-        and _still_accepted(session, p)
     ]
-    members = [[p.code, p.version] for p in profiles]
+
+
+def profile_set_version(session: Session, members: list[tuple[str, int]]) -> int:
+    """The version of the set of profile versions ``members`` (a new one if the set changed)."""
+    listed = [[code, version] for code, version in members]
     latest = session.scalar(select(ProfileSetRow).order_by(ProfileSetRow.version.desc()).limit(1))
-    if latest is not None and latest.members == members:
-        return latest.version, profiles
-    row = ProfileSetRow(members=members, created_at=now())
+    if latest is not None and latest.members == listed:
+        return latest.version
+    row = ProfileSetRow(members=listed, created_at=now())
     session.add(row)
     session.flush()
-    return row.version, profiles
+    return row.version
 
 
-def _still_accepted(session: Session, profile: ProfileRead) -> bool:
-    """Whether the criterion still compiles; if not, the profile is suspended with the reason."""
-    try:
-        parse_criterion(profile.criteria)
-    except CriterionError as exc:
-        reason = cut(str(exc), 300)
-        _new_version(
-            session,
-            profile,
-            "suspended",
-            f"suspended by the system: its criterion is no longer accepted ({reason}); "
-            "correct it and ask for activation again",
-            actor="system",
-            action="profile.suspended",
-        )
-        log.warning("profile_suspended", code=profile.code, version=profile.version, reason=reason)
-        return False
-    return True
+def suspend_refused(session: Session, profile: ProfileRead, error: CriterionError) -> None:
+    """Suspend an active version whose criterion this release no longer accepts (stored before
+    a check was tightened), with the reason, so that it stops no assessment."""
+    reason = cut(str(error), 300)
+    _new_version(
+        session,
+        profile,
+        "suspended",
+        f"suspended by the system: its criterion is no longer accepted ({reason}); "
+        "correct it and ask for activation again",
+        actor="system",
+        action="profile.suspended",
+    )
+    log.warning("profile_suspended", code=profile.code, version=profile.version, reason=reason)
 
 
 def _check_activation(session: Session, profile: ProfileCreate, today: date) -> None:

@@ -14,7 +14,12 @@ from icrms.declarations.service import get_declaration
 from icrms.errors import AssessmentError, ConflictError, NotFoundError, cut
 from icrms.profiles import watchlists
 from icrms.profiles.rules import CriterionError
-from icrms.profiles.service import active_profile_set, get_profile
+from icrms.profiles.service import (
+    get_profile,
+    profile_set_version,
+    profiles_in_force,
+    suspend_refused,
+)
 from icrms.profiles.tables import ProfileSetRow, WatchlistEntryRow
 from icrms.selectivity.engine import (
     CompiledProfile,
@@ -60,12 +65,18 @@ def build_snapshot(
     """
     policy_version, policy = current_policy(session)
     moment = now()
-    set_version, profiles = active_profile_set(session, today=today or moment.date())
+    profiles: list[CompiledProfile] = []
+    for profile in profiles_in_force(session, today=today or moment.date()):
+        try:
+            profiles.append(CompiledProfile.of(profile))
+        except CriterionError as exc:  # every path builds its set here, so all skip it alike
+            suspend_refused(session, profile, exc)
+    set_version = profile_set_version(session, [(p.code, p.version) for p in profiles])
     return Snapshot(
         policy_version,
         policy,
         set_version,
-        [CompiledProfile.of(p) for p in profiles],
+        profiles,
         watchlists.snapshot(session, at=moment),
         secret,
         scorer,

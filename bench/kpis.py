@@ -35,15 +35,16 @@ from icrms.kpis.cache import WarehouseReader, clear, file_state
 from icrms.kpis.catalogue import INDICATORS
 from icrms.kpis.service import compute, overview
 from icrms.settings import Settings
-from icrms.warehouse.base import Warehouse
+from icrms.warehouse.base import LoadBatch, SqlRows, Warehouse
 from icrms.warehouse.duckdb import DuckDBWarehouse
+from icrms.warehouse.schema import FACT_CONTROL, FACT_ITEM
 
 REASONS = """
-INSERT INTO fact_assessment_reason
-SELECT d.declaration_id, d.version, 1, 1, 'm1', d.date_key, k.kind,
-       CASE k.kind WHEN 'profile' THEN 'P-' || d.office_code ELSE 'm1' END,
-       CASE k.kind WHEN 'profile' THEN 1 END, TRUE,
-       CASE k.kind WHEN 'profile' THEN 40 ELSE 20 + hash(d.declaration_id) % 50 END
+SELECT d.declaration_id, d.version, 1 AS policy_version, 1 AS profile_set_version,
+       'm1' AS model_version, d.date_key, k.kind,
+       CASE k.kind WHEN 'profile' THEN 'P-' || d.office_code ELSE 'm1' END AS code,
+       CASE k.kind WHEN 'profile' THEN 1 END AS code_version, TRUE AS selected,
+       CASE k.kind WHEN 'profile' THEN 40 ELSE 20 + hash(d.declaration_id) % 50 END AS score
 FROM fact_declaration d LEFT JOIN fact_control c
   ON c.declaration_id = d.declaration_id AND c.version = d.version
 JOIN (SELECT 'profile' AS kind UNION ALL SELECT 'model') k
@@ -51,9 +52,9 @@ JOIN (SELECT 'profile' AS kind UNION ALL SELECT 'model') k
   OR (k.kind = 'model' AND ((c.selection = 'targeted' AND hash(d.declaration_id) % 3 = 0)
                             OR hash(d.declaration_id) % 29 = 0))"""
 FACTS = """
-INSERT INTO fact_assessment
-SELECT r.declaration_id, r.version, 1, 1, 'm1', 'bulk', r.date_key, d.office_code, d.channel,
-       sum(r.score), FALSE, '[]'
+SELECT r.declaration_id, r.version, 1 AS policy_version, 1 AS profile_set_version,
+       'm1' AS model_version, 'bulk' AS engine, r.date_key, d.office_code, d.channel,
+       sum(r.score) AS score, FALSE AS random_selected, '[]' AS reasons
 FROM fact_assessment_reason r JOIN fact_declaration d USING (declaration_id, version)
 GROUP BY ALL"""
 
@@ -71,8 +72,9 @@ def fill(folder: Path, rows: int, seed: int) -> tuple[Path, int]:
     settings.ensure_home()
     with DuckDBWarehouse(settings.warehouse_path) as wh:
         ingest_file(wh, data, fmt="native", settings=settings)
-        wh.execute(REASONS)
-        wh.execute(FACTS)
+        none = (FACT_ITEM.empty_table(), FACT_CONTROL.empty_table())
+        wh.load(LoadBatch(*none, assessment_reasons=SqlRows(REASONS)))
+        wh.load(LoadBatch(*none, assessments=SqlRows(FACTS)))
     return settings.warehouse_path, made.rows
 
 
@@ -149,7 +151,6 @@ def spark_check(path: Path, folder: Path, repeat: int, driver_memory: str) -> di
     """Copy the DuckDB warehouse into Spark; time every indicator and compare every value."""
     import pyarrow as pa
 
-    from icrms.warehouse.base import LoadBatch
     from icrms.warehouse.spark import SparkWarehouse
 
     with DuckDBWarehouse(path) as source:

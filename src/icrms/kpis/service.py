@@ -9,7 +9,7 @@ from icrms.kpis.cache import WarehouseReader
 from icrms.kpis.catalogue import INDICATORS, Indicator
 from icrms.kpis.dashboards import OVERVIEW, Panel, View, page_panels
 from icrms.kpis.schemas import KpiQuery, KpiResult, check_filters
-from icrms.kpis.sql import KpiDialect, ctes
+from icrms.kpis.sql import KpiDialect, ctes, period_label
 from icrms.warehouse.base import Warehouse
 
 
@@ -37,7 +37,7 @@ def kpi_sql(name: str, query: KpiQuery, backend: str) -> str:
             raise ValidationError("by", each, f"{name} can be broken down by {allowed}")
     d = KpiDialect(backend)
     exprs = {
-        "period": d.period("date_key", query.grain),
+        "period": d.period_key("date_key", query.grain),  # labelled in compute()
         "office": "office_code",
         "channel": "channel",
     }
@@ -50,6 +50,9 @@ def compute(warehouse: Warehouse, name: str, query: KpiQuery | None = None) -> K
     ind = indicator(name)
     table = plain_numbers(warehouse.sql(kpi_sql(name, query, warehouse.backend)))
     rows = table.to_pylist()
+    if "period" in query.by:
+        for row in rows:
+            row["period"] = period_label(row["period"], query.grain)
     if ind.post is not None:
         rows = ind.post(rows)
     columns = list(rows[0]) if rows else table.column_names

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from icrms.kpis.schemas import KpiFilters
 from icrms.selectivity.sql import lit
 from icrms.warehouse.reference import SECTIONS
-
-HIT = "outcome IN ('irregularity', 'seizure')"
+from icrms.warehouse.summaries import CITED_KINDS
 
 
 @dataclass(frozen=True)
@@ -36,9 +35,10 @@ class KpiDialect:
 
     def day_of(self, date_key: str) -> str:
         """The date of a yyyymmdd key."""
-        if self.name == "spark":
-            return f"to_date(CAST({date_key} AS STRING), 'yyyyMMdd')"
-        return f"CAST(strptime(CAST({date_key} AS VARCHAR), '%Y%m%d') AS DATE)"
+        return f"make_date({self._part(date_key, 10000)}, {self._part(date_key, 100)} % 100, {date_key} % 100)"
+
+    def _part(self, date_key: str, by: int) -> str:
+        return f"CAST(floor({date_key} / {by}) AS INT)"
 
     def period(self, date_key: str, grain: str) -> str:
         """A sortable label of the period holding a yyyymmdd key: 2025-10-03, 2025-10-06 (the
@@ -52,10 +52,37 @@ class KpiDialect:
             return self._format(monday, ("yyyy-MM-dd", "%Y-%m-%d"))
         return self._format(day, fmt[grain])
 
+    def period_key(self, date_key: str, grain: str) -> str:
+        """A number that orders and groups periods as :meth:`period` does and is cheap to
+        compute on every row: yyyymmdd (day, and the Monday of a week), yyyymm, yyyyq.
+        :func:`period_label` turns it into the label."""
+        if grain == "day":
+            return date_key
+        if grain == "month":
+            return self._part(date_key, 100)
+        if grain == "quarter":
+            month = f"{self._part(date_key, 100)} % 100"
+            return f"{self._part(date_key, 10000)} * 10 + CAST(floor(({month} + 2) / 3) AS INT)"
+        monday = (
+            f"date_trunc('{'WEEK' if self.name == 'spark' else 'week'}', {self.day_of(date_key)})"
+        )
+        return f"year({monday}) * 10000 + month({monday}) * 100 + day({monday})"
+
     def _format(self, value: str, formats: tuple[str, str]) -> str:
         if self.name == "spark":
             return f"date_format({value}, '{formats[0]}')"
         return f"strftime({value}, '{formats[1]}')"
+
+
+def period_label(key: int | None, grain: str) -> str | None:
+    """The label of a :meth:`KpiDialect.period_key`: 2025-10-03, 2025-10 or 2025-Q4."""
+    if key is None:
+        return None
+    if grain in ("day", "week"):
+        return f"{key // 10000:04d}-{key // 100 % 100:02d}-{key % 100:02d}"
+    if grain == "month":
+        return f"{key // 100:04d}-{key % 100:02d}"
+    return f"{key // 10:04d}-Q{key % 10}"
 
 
 def section_chapters(section: str) -> list[str]:
@@ -66,8 +93,10 @@ def section_chapters(section: str) -> list[str]:
     return []
 
 
-def declaration_scope(filters: KpiFilters, alias: str = "d") -> str:
-    """SQL condition on fact_declaration (alias ``d``) for the filters."""
+def declaration_scope(filters: KpiFilters, alias: str = "d", goods: str = "fact_item") -> str:
+    """SQL condition on a table with the declaration's header columns (alias ``alias``) for the
+    filters; the HS and origin filters keep a declaration with at least one such item, read
+    from ``goods`` (``fact_item``, or the controlled declarations' ``fact_controlled_goods``)."""
     parts = []
     if filters.date_from:
         parts.append(f"{alias}.date_key >= {filters.date_from:%Y%m%d}")
@@ -83,8 +112,8 @@ def declaration_scope(filters: KpiFilters, alias: str = "d") -> str:
     item = item_scope(filters, "i")
     if item != "TRUE":
         parts.append(
-            f"EXISTS (SELECT 1 FROM fact_item i WHERE i.declaration_id = {alias}.declaration_id "
-            f"AND i.version = {alias}.version AND {item})"
+            f"({alias}.declaration_id, {alias}.version) IN "
+            f"(SELECT i.declaration_id, i.version FROM {goods} i WHERE {item})"
         )
     return " AND ".join(parts) or "TRUE"
 
@@ -106,45 +135,35 @@ def ctes(filters: KpiFilters, dialect: KpiDialect | None = None) -> str:
     """The WITH clause every indicator starts from.
 
     ``decl``: declarations in scope. ``ctl``: one row per controlled declaration in scope (hit,
-    seizure, revenue, how it was chosen, control start and end). ``src``: one row per controlled
-    declaration and selection source (random, profile, watchlist, model, manual, or targeted
-    where the targeting is not recorded): a control chosen by a profile and the model counts
-    under both.
+    seizure, revenue, how it was chosen, control start and end, the sources that cited it),
+    from the summary the loads keep (``warehouse/summaries.py``). ``src``: one row per
+    controlled declaration and selection source (random, profile, watchlist, model, manual, or
+    targeted where the targeting is not recorded): a control chosen by a profile and the model
+    counts under both.
     """
     inline = _inline(dialect)
+    chosen = "ctl.is_random = 0 AND ctl.is_manual = 0"
+    cited = "".join(
+        f"""
+        UNION ALL
+        SELECT ctl.*, '{kind}' AS source FROM ctl WHERE {chosen} AND ctl.cited_{kind} = 1"""
+        for kind in CITED_KINDS
+    )
+    none_cited = " AND ".join(f"ctl.cited_{kind} = 0" for kind in CITED_KINDS)
     return f"""
     WITH decl AS {inline}(
         SELECT d.* FROM fact_declaration d WHERE {declaration_scope(filters)}),
-    ctl AS (
-        SELECT c.declaration_id, c.version, decl.date_key, decl.office_code, decl.channel,
-               decl.importer_id,
-               max(CASE WHEN c.{HIT} THEN 1 ELSE 0 END) AS hit,
-               max(CASE WHEN c.outcome = 'seizure' THEN 1 ELSE 0 END) AS seizure,
-               sum(coalesce(c.extra_revenue, 0)) AS revenue,
-               max(CASE WHEN c.selection = 'random' THEN 1 ELSE 0 END) AS is_random,
-               max(CASE WHEN c.selection = 'manual' THEN 1 ELSE 0 END) AS is_manual,
-               max(CASE WHEN c.selection = 'targeted' THEN 1 ELSE 0 END) AS is_targeted,
-               min(c.control_started_at) AS started_at, max(c.controlled_at) AS finished_at
-        FROM fact_control c
-        JOIN decl ON decl.declaration_id = c.declaration_id AND decl.version = c.version
-        GROUP BY c.declaration_id, c.version, decl.date_key, decl.office_code, decl.channel,
-                 decl.importer_id),
-    cited AS (
-        SELECT DISTINCT declaration_id, version, kind FROM fact_assessment_reason
-        WHERE selected AND kind IN ('profile', 'watchlist', 'model')),
+    ctl AS {inline}(
+        SELECT c.* FROM fact_controlled_declaration c
+        WHERE {declaration_scope(filters, "c", "fact_controlled_goods")}),
     src AS (
         SELECT ctl.*, 'random' AS source FROM ctl WHERE ctl.is_random = 1
         UNION ALL
         SELECT ctl.*, 'manual' AS source FROM ctl WHERE ctl.is_random = 0 AND ctl.is_manual = 1
-        UNION ALL
-        SELECT ctl.*, cited.kind AS source FROM ctl JOIN cited
-          ON cited.declaration_id = ctl.declaration_id AND cited.version = ctl.version
-        WHERE ctl.is_random = 0 AND ctl.is_manual = 0
+        {cited}
         UNION ALL
         SELECT ctl.*, CASE WHEN ctl.is_targeted = 1 THEN 'targeted' ELSE 'manual' END AS source
-        FROM ctl WHERE ctl.is_random = 0 AND ctl.is_manual = 0 AND NOT EXISTS (
-            SELECT 1 FROM cited WHERE cited.declaration_id = ctl.declaration_id
-               AND cited.version = ctl.version))"""
+        FROM ctl WHERE {chosen} AND {none_cited})"""
 
 
 def _inline(dialect: KpiDialect | None) -> str:

@@ -38,8 +38,8 @@ class LoadBatch:
     controls: Rows
     declarations: Rows | None = None
     quarantine: pa.Table | None = None
-    assessments: pa.Table | None = None
-    assessment_reasons: pa.Table | None = None
+    assessments: Rows | None = None
+    assessment_reasons: Rows | None = None
     dimensions: dict[str, pa.Table] | None = None
     ingest_batch: dict[str, object] | None = None
     etl_state: tuple[str, int] | None = None
@@ -113,7 +113,7 @@ class Warehouse(ABC):
                 ("fact_assessment_reason", batch.assessment_reasons),
                 *(batch.dimensions or {}).items(),
             ):
-                if rows is not None and rows.num_rows:
+                if rows is not None and (isinstance(rows, SqlRows) or rows.num_rows):
                     self._insert_new(name, conform(rows, name))
             if batch.ingest_batch is not None:
                 row = {**batch.ingest_batch, "new": new_items}
@@ -122,7 +122,13 @@ class Warehouse(ABC):
                 )
             if batch.etl_state is not None:
                 self._set_etl_state(*batch.etl_state)
+            self._refresh_summaries([items, controls, batch.declarations, batch.assessment_reasons])
         return LoadResult(new_items, new_controls)
+
+    def _refresh_summaries(self, touched: list[Rows | None]) -> None:
+        """Recompute the summary rows of the declarations a load touched (``summaries.py``);
+        nothing to do where the summaries are views."""
+        return None
 
     def count(self, name: str) -> int:
         """Number of rows in a table."""

@@ -14,6 +14,7 @@ import pyarrow as pa
 from icrms.errors import ConflictError
 from icrms.warehouse.base import Rows, SqlRows, Warehouse
 from icrms.warehouse.schema import KEYS, TABLES
+from icrms.warehouse.summaries import SUMMARIES, definition_hash, summary_sql
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -66,7 +67,52 @@ class DuckDBWarehouse(Warehouse):
         for name, schema in TABLES.items():
             self.con.execute(_ddl(name, schema, self.con))
             _add_missing_columns(name, schema, self.con)
+        self._build_summaries()
         self._ibis = ibis.duckdb.from_connection(self.con)
+
+    def _build_summaries(self) -> None:
+        """Make each summary table that is missing or was made from another definition."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS summary_state (name VARCHAR, definition VARCHAR)"
+        )
+        made = dict(self.con.execute("SELECT name, definition FROM summary_state").fetchall())
+        tables = {
+            row[0] for row in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        for name in SUMMARIES:
+            if name in tables and made.get(name) == definition_hash(name):
+                continue
+            with self._transaction():
+                self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {summary_sql(name)}")
+                self.con.execute("DELETE FROM summary_state WHERE name = ?", [name])
+                self.con.execute(
+                    "INSERT INTO summary_state VALUES (?, ?)", [name, definition_hash(name)]
+                )
+
+    def _refresh_summaries(self, touched: list[Rows | None]) -> None:
+        parts, registered = [], []
+        for n, rows in enumerate(touched):
+            if isinstance(rows, SqlRows):
+                parts.append(f"SELECT declaration_id, version FROM ({rows.query}) _t{n}")
+            elif rows is not None and rows.num_rows:
+                registered.append(f"_touched{n}")
+                self.con.register(registered[-1], rows.select(["declaration_id", "version"]))
+                parts.append(f"SELECT declaration_id, version FROM {registered[-1]}")
+        if not parts:
+            return
+        try:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE _touched AS "
+                f"SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)}) _all"
+            )
+        finally:
+            for name in registered:
+                self.con.unregister(name)
+        keys = "(declaration_id, version) IN (SELECT declaration_id, version FROM _touched)"
+        for name in SUMMARIES:
+            self.con.execute(f"DELETE FROM {name} WHERE {keys}")
+            self.con.execute(f"INSERT INTO {name} {summary_sql(name, keys)}")
+        self.con.execute("DROP TABLE _touched")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from icrms.errors import MissingExtraError
 from icrms.warehouse.base import Warehouse, conform
 from icrms.warehouse.schema import KEYS, TABLES
+from icrms.warehouse.summaries import SUMMARIES, SUMMARY_SOURCES, summary_sql
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -171,6 +172,7 @@ class SparkWarehouse(Warehouse):
             if not self._segments(name):
                 self._commit(name, self._stage_arrow(schema.empty_table()))
             self._register(name)
+        self._summary_views()
 
     def _segments(self, name: str) -> list[Path]:
         root = self.path / name
@@ -205,6 +207,14 @@ class SparkWarehouse(Warehouse):
         frame = reader.option("recursiveFileLookup", "true").parquet(*map(str, paths))
         frame.createOrReplaceTempView(name)
         self._frames[name] = frame
+        if name in SUMMARY_SOURCES and len(self._frames) == len(TABLES):
+            self._summary_views()
+
+    def _summary_views(self) -> None:
+        """The summaries as views over the same SELECT the DuckDB tables hold (re-made after a
+        load, so that they read the tables' current files)."""
+        for summary in SUMMARIES:
+            self.session.sql(f"CREATE OR REPLACE TEMP VIEW {summary} AS {summary_sql(summary)}")
 
     def _transaction(self) -> AbstractContextManager[None]:
         return nullcontext()
@@ -273,7 +283,7 @@ class SparkWarehouse(Warehouse):
         if self._closed:
             return
         self._closed = True
-        for name in TABLES:
+        for name in [*TABLES, *SUMMARIES]:
             self.session.catalog.dropTempView(name)
         if self._owns_session:
             self._parent.stop()

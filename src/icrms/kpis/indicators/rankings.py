@@ -62,10 +62,9 @@ def _top(column: str, label: str, source: str) -> Builder:
     return build
 
 
-# the items of controlled declarations only (a few percent of all items) before DISTINCT
-_ITEM_OF_CTL = """(SELECT DISTINCT i.declaration_id, i.version, {col} AS key
-    FROM fact_item i JOIN ctl c ON c.declaration_id = i.declaration_id
-    AND c.version = i.version) k JOIN ctl ON ctl.declaration_id = k.declaration_id
+# the HS chapters or origins of the controlled declarations (kept by the loads), once each
+_ITEM_OF_CTL = """(SELECT DISTINCT declaration_id, version, {col} AS key
+    FROM fact_controlled_goods) k JOIN ctl ON ctl.declaration_id = k.declaration_id
     AND ctl.version = k.version"""
 _ROUTE_OF_CTL = """ctl JOIN decl ON decl.declaration_id = ctl.declaration_id
     AND decl.version = ctl.version"""
@@ -92,9 +91,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "The 20 HS chapters with the most controls with a finding (a declaration counts once "
         "per chapter among its items).",
         "hits per HS chapter",
-        "fact_item.hs2, fact_control",
+        "fact_controlled_goods.hs2, fact_controlled_declaration",
         ("hs_chapter",),
-        _top("k.key", "hs_chapter", _ITEM_OF_CTL.format(col="i.hs2")),
+        _top("k.key", "hs_chapter", _ITEM_OF_CTL.format(col="hs2")),
         by=(),
         post=_named("hs_chapter", CHAPTER_TITLES.get),
     ),
@@ -105,9 +104,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "count",
         "The 20 countries of origin with the most controls with a finding.",
         "hits per country of origin",
-        "fact_item.country_of_origin, fact_control",
+        "fact_controlled_goods.country_of_origin, fact_controlled_declaration",
         ("origin",),
-        _top("k.key", "origin", _ITEM_OF_CTL.format(col="i.country_of_origin")),
+        _top("k.key", "origin", _ITEM_OF_CTL.format(col="country_of_origin")),
         by=(),
         post=_named("origin", country_name),
     ),

@@ -7,8 +7,6 @@ from icrms.kpis.sql import KpiDialect
 
 RELEASE_WHERE = "released_at IS NOT NULL AND lodged_at IS NOT NULL"
 CONTROL_WHERE = "finished_at IS NOT NULL AND assessed_at IS NOT NULL"
-CTL_TIMES = """(SELECT ctl.*, decl.assessed_at FROM ctl JOIN decl
-    ON decl.declaration_id = ctl.declaration_id AND decl.version = ctl.version) t"""
 
 
 def _times(start: str, end: str, table: str, where: str) -> Builder:
@@ -47,7 +45,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "controlled_at (last result) - assessed_at",
         "fact_declaration.assessed_at, fact_control.controlled_at",
         ("channel",),
-        _times("assessed_at", "finished_at", CTL_TIMES, CONTROL_WHERE),
+        _times("assessed_at", "finished_at", "ctl", CONTROL_WHERE),
         by=("period", "office"),
     ),
 )

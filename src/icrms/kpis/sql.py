@@ -136,7 +136,9 @@ def ctes(filters: KpiFilters, dialect: KpiDialect | None = None) -> str:
 
     ``decl``: declarations in scope. ``ctl``: one row per controlled declaration in scope (hit,
     seizure, revenue, how it was chosen, control start and end, the sources that cited it),
-    from the summary the loads keep (``warehouse/summaries.py``). ``src``: one row per
+    from the summary the loads keep (``warehouse/summaries.py``). ``cited``: one row per
+    declaration in scope and profile or model its assessments cited (kind, code, selected,
+    score), also a summary. ``src``: one row per
     controlled declaration and selection source (random, profile, watchlist, model, manual, or
     targeted where the targeting is not recorded): a control chosen by a profile and the model
     counts under both.
@@ -156,6 +158,8 @@ def ctes(filters: KpiFilters, dialect: KpiDialect | None = None) -> str:
     ctl AS {inline}(
         SELECT c.* FROM fact_controlled_declaration c
         WHERE {declaration_scope(filters, "c", "fact_controlled_goods")}),
+    cited AS {inline}(
+        SELECT c.* FROM fact_cited_declaration c WHERE {declaration_scope(filters, "c")}),
     src AS (
         SELECT ctl.*, 'random' AS source FROM ctl WHERE ctl.is_random = 1
         UNION ALL

@@ -1,13 +1,17 @@
 """Summary tables of controlled declarations, kept by every load, that the KPI layer reads.
 
-Most indicators are about controls: a few percent of the declarations. Reading them through
-``fact_control`` joined with every declaration, and with the assessment reasons, took most of an
-indicator's time at ten million item rows. Two summaries hold that join once:
+Most indicators are about controls, or about the declarations a profile or the model cited:
+a few percent of the declarations. Reading them through ``fact_control`` or
+``fact_assessment_reason`` joined with every declaration took most of an indicator's time at
+ten million item rows. Three summaries hold those joins once:
 
 - ``fact_controlled_declaration``: one row per controlled declaration version (its header
   attributes, what the controls found, how they were chosen, which sources cited it);
 - ``fact_controlled_goods``: the distinct HS chapter × origin pairs of its items (the HS and
-  origin filters and rankings).
+  origin filters and rankings);
+- ``fact_cited_declaration``: one row per declaration version and profile or model that its
+  assessments cited (selected or not, best score), with the declaration's header attributes
+  (profile effectiveness, model precision).
 
 Each is one SELECT over the facts. On DuckDB it is a table: a load recomputes the rows of the
 declarations its batch touched (items, controls, declarations or reasons), in the load's
@@ -52,11 +56,22 @@ SELECT DISTINCT declaration_id, version, hs2, country_of_origin FROM fact_item
 WHERE {keys} AND (declaration_id, version) IN (SELECT declaration_id, version FROM fact_control)"""
 
 # the facts the summaries read: a load that adds to one of them refreshes them
+_CITED = """
+WITH r AS (
+    SELECT declaration_id, version, kind, code,
+           max(CASE WHEN selected THEN 1 ELSE 0 END) AS selected, max(score) AS score
+    FROM fact_assessment_reason WHERE kind IN ('profile', 'model') AND {keys}
+    GROUP BY declaration_id, version, kind, code)
+SELECT r.declaration_id, r.version, r.kind, r.code, r.selected, r.score, d.date_key,
+       d.office_code, d.channel, d.procedure
+FROM r JOIN fact_declaration d ON d.declaration_id = r.declaration_id AND d.version = r.version"""
+
 SUMMARY_SOURCES = ("fact_item", "fact_control", "fact_declaration", "fact_assessment_reason")
 
 SUMMARIES: dict[str, str] = {
     "fact_controlled_declaration": _CONTROLLED,
     "fact_controlled_goods": _GOODS,
+    "fact_cited_declaration": _CITED,
 }
 
 

@@ -11,13 +11,11 @@ def _profile_trend(d: KpiDialect, by: dict[str, str]) -> str:
     return f"""SELECT {select}profile, count(*) AS selected, count(hit) AS controls,
         coalesce(sum(hit), 0) AS hits, avg(CAST(hit AS DOUBLE)) AS hit_rate,
         coalesce(sum(revenue), 0) AS revenue
-        FROM (SELECT r.code AS profile, decl.date_key, decl.office_code, decl.channel,
+        FROM (SELECT r.code AS profile, r.date_key, r.office_code, r.channel,
                      ctl.hit, ctl.revenue
-              FROM (SELECT DISTINCT declaration_id, version, code FROM fact_assessment_reason
-                    WHERE kind = 'profile' AND selected) r
-              JOIN decl ON decl.declaration_id = r.declaration_id AND decl.version = r.version
-              LEFT JOIN ctl ON ctl.declaration_id = r.declaration_id
-               AND ctl.version = r.version) x
+              FROM cited r LEFT JOIN ctl ON ctl.declaration_id = r.declaration_id
+               AND ctl.version = r.version
+              WHERE r.kind = 'profile' AND r.selected = 1) x
         {group} {order}"""
 
 
@@ -26,11 +24,11 @@ def _model_precision(d: KpiDialect, by: dict[str, str]) -> str:
     return f"""SELECT {select}count(*) AS cited, avg(CAST(score AS DOUBLE)) AS mean_score,
         count(hit) AS controls, coalesce(sum(hit), 0) AS hits,
         avg(CAST(hit AS DOUBLE)) AS precision
-        FROM (SELECT r.score, decl.date_key, decl.office_code, decl.channel, ctl.hit
-              FROM (SELECT declaration_id, version, max(score) AS score
-                    FROM fact_assessment_reason WHERE kind = 'model'
-                    GROUP BY declaration_id, version) r
-              JOIN decl ON decl.declaration_id = r.declaration_id AND decl.version = r.version
+        FROM (SELECT r.score, r.date_key, r.office_code, r.channel, ctl.hit
+              FROM (SELECT declaration_id, version, date_key, office_code, channel,
+                           max(score) AS score
+                    FROM cited WHERE kind = 'model'
+                    GROUP BY declaration_id, version, date_key, office_code, channel) r
               LEFT JOIN ctl ON ctl.declaration_id = r.declaration_id
                AND ctl.version = r.version) x
         {group} {order}"""

@@ -138,10 +138,9 @@ def ctes(filters: KpiFilters, dialect: KpiDialect | None = None) -> str:
     seizure, revenue, how it was chosen, control start and end, the sources that cited it),
     from the summary the loads keep (``warehouse/summaries.py``). ``cited``: one row per
     declaration in scope and profile or model its assessments cited (kind, code, selected,
-    score), also a summary. ``src``: one row per
-    controlled declaration and selection source (random, profile, watchlist, model, manual, or
-    targeted where the targeting is not recorded): a control chosen by a profile and the model
-    counts under both.
+    score), also a summary. ``src``: one row per controlled declaration and selection source
+    (random, profile, watchlist, model, manual, or targeted where the targeting is not
+    recorded): a control chosen by a profile and the model counts under both.
     """
     inline = _inline(dialect)
     chosen = "ctl.is_random = 0 AND ctl.is_manual = 0"

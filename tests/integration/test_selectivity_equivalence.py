@@ -122,7 +122,7 @@ def test_bulk_equals_live_on_spark(spark_session: object, world: World, tmp_path
     """The first 130 lodged declarations; the 220 profiles, and the model with the ten written ones.
 
     Both at once made one Spark query that ran past 20 minutes on a loaded two-core machine
-    (each half takes under two minutes there): see NOTES-rules.md of this session.
+    (each half takes under two minutes there), so they are decided in two runs.
     """
     from icrms.warehouse.spark import SparkWarehouse
 

@@ -55,7 +55,6 @@ _GOODS = """
 SELECT DISTINCT declaration_id, version, hs2, country_of_origin FROM fact_item
 WHERE {keys} AND (declaration_id, version) IN (SELECT declaration_id, version FROM fact_control)"""
 
-# the facts the summaries read: a load that adds to one of them refreshes them
 _CITED = """
 WITH r AS (
     SELECT declaration_id, version, kind, code,
@@ -66,6 +65,7 @@ SELECT r.declaration_id, r.version, r.kind, r.code, r.selected, r.score, d.date_
        d.office_code, d.channel, d.procedure
 FROM r JOIN fact_declaration d ON d.declaration_id = r.declaration_id AND d.version = r.version"""
 
+# the facts the summaries read: a load that adds to one of them refreshes them
 SUMMARY_SOURCES = ("fact_item", "fact_control", "fact_declaration", "fact_assessment_reason")
 
 SUMMARIES: dict[str, str] = {

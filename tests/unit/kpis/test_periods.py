@@ -1,5 +1,6 @@
-"""Trends group rows by a cheap period number, labelled after grouping: the label must be the
-one DuckDB's own date functions give for the period holding the day."""
+"""Trends group rows by a cheap period number, labelled after grouping: the label of the number
+DuckDB computes for a day must be that day's period as the calendar gives it (ISO week's
+Monday, month, quarter)."""
 
 from __future__ import annotations
 

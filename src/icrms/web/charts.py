@@ -215,15 +215,20 @@ def threat_figure(threat: Threat, *, width: int | None = None, height: int = 240
         "%Y-%m"
     )
     hits = "seizures" if threat.measure == "seizure" else "controls with a finding"
+    recent = [m >= start for m in months]
     fig = go.Figure(
         [
             go.Bar(x=months, y=[m["controls"] for m in threat.monthly], name="controls",
                    marker_color="#b9c3cf"),
-            go.Bar(x=months, y=[m["hits"] for m in threat.monthly], name=hits,
-                   marker_color=["#c62828" if m >= start else "#7f8c99" for m in months]),
+            go.Bar(x=months, y=[m["hits"] if not r else None
+                                for m, r in zip(threat.monthly, recent, strict=True)],
+                   name=f"{hits}, before", marker_color="#7f8c99"),
+            go.Bar(x=months, y=[m["hits"] if r else None
+                                for m, r in zip(threat.monthly, recent, strict=True)],
+                   name=f"{hits}, last {threat.window_days} days", marker_color="#c62828"),
         ]
     )  # fmt: skip
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(type="category")
-    title = f"{threat.segment}: {hits} per month (red: the last {threat.window_days} days)"
+    title = f"{threat.segment}: {hits} per month"
     return _layout(fig, title, width=width, height=height, y_title="controls")
